@@ -1,0 +1,108 @@
+using MLNetAdam.Numerics.Kernels;
+
+namespace MLNetAdam.Data;
+
+/// <summary>
+/// The usable training rows, read once into contiguous arrays: features either dense (rows × features,
+/// row-major) or compressed sparse rows, the 0-based class of each row and optional example weights.
+/// </summary>
+internal sealed class TrainingData
+{
+    private TrainingData(int featureCount, int classCount, int[] labels, float[]? weights)
+    {
+        FeatureCount = featureCount;
+        ClassCount = classCount;
+        Labels = labels;
+        Weights = weights;
+        double total = 0;
+        if (weights is null)
+            total = labels.Length;
+        else
+            foreach (float w in weights)
+                total += w;
+        TotalWeight = total;
+    }
+
+    /// <summary>Builds dense data: <paramref name="features"/> holds labels.Length × featureCount values.</summary>
+    public static TrainingData FromDense(float[] features, int featureCount, int classCount, int[] labels, float[]? weights)
+    {
+        if (features.Length != (long)labels.Length * featureCount)
+            throw new ArgumentException("Feature array length does not match rows × features.", nameof(features));
+        return new TrainingData(featureCount, classCount, labels, weights) { Dense = features };
+    }
+
+    /// <summary>Builds sparse data from CSR arrays (<paramref name="rowStart"/> has labels.Length + 1 entries).</summary>
+    public static TrainingData FromSparse(int[] rowStart, int[] indices, float[] values, int featureCount, int classCount, int[] labels, float[]? weights)
+    {
+        if (rowStart.Length != labels.Length + 1 || indices.Length != values.Length || rowStart[^1] != values.Length)
+            throw new ArgumentException("Inconsistent CSR arrays.", nameof(rowStart));
+        return new TrainingData(featureCount, classCount, labels, weights) { RowStart = rowStart, Indices = indices, Values = values };
+    }
+
+    /// <summary>Number of rows.</summary>
+    public int RowCount => Labels.Length;
+
+    /// <summary>Number of features (the input size of the network).</summary>
+    public int FeatureCount { get; }
+
+    /// <summary>Number of classes (the output size of the network).</summary>
+    public int ClassCount { get; }
+
+    /// <summary>0-based class of each row.</summary>
+    public int[] Labels { get; }
+
+    /// <summary>Example weight of each row, or null when every row weighs 1.</summary>
+    public float[]? Weights { get; }
+
+    /// <summary>Sum of the example weights.</summary>
+    public double TotalWeight { get; }
+
+    /// <summary>Row-major features when stored dense; otherwise null.</summary>
+    public float[]? Dense { get; private init; }
+
+    /// <summary>CSR row starts when stored sparse; otherwise null.</summary>
+    public int[]? RowStart { get; private init; }
+
+    /// <summary>CSR column indices when stored sparse; otherwise null.</summary>
+    public int[]? Indices { get; private init; }
+
+    /// <summary>CSR values when stored sparse; otherwise null.</summary>
+    public float[]? Values { get; private init; }
+
+    /// <summary>Whether the features are stored in CSR form.</summary>
+    public bool IsSparse => RowStart is not null;
+
+    /// <summary>The rows <paramref name="rowIds"/> of the sparse storage.</summary>
+    public SparseRows SparseView(ReadOnlySpan<int> rowIds) => new(RowStart!, Indices!, Values!, rowIds);
+
+    /// <summary>Returns the same rows with the other storage (dense ↔ sparse); used to compare the two kernels.</summary>
+    public TrainingData WithOtherStorage()
+    {
+        if (IsSparse)
+        {
+            var dense = new float[(long)RowCount * FeatureCount];
+            for (int r = 0; r < RowCount; r++)
+                for (int t = RowStart![r]; t < RowStart[r + 1]; t++)
+                    dense[(long)r * FeatureCount + Indices![t]] = Values![t];
+            return FromDense(dense, FeatureCount, ClassCount, Labels, Weights);
+        }
+
+        var starts = new int[RowCount + 1];
+        var idx = new List<int>();
+        var val = new List<float>();
+        for (int r = 0; r < RowCount; r++)
+        {
+            for (int c = 0; c < FeatureCount; c++)
+            {
+                float v = Dense![(long)r * FeatureCount + c];
+                if (v != 0f)
+                {
+                    idx.Add(c);
+                    val.Add(v);
+                }
+            }
+            starts[r + 1] = idx.Count;
+        }
+        return FromSparse(starts, idx.ToArray(), val.ToArray(), FeatureCount, ClassCount, Labels, Weights);
+    }
+}

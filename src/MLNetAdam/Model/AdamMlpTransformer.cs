@@ -1,0 +1,157 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using MLNetAdam.Data;
+
+namespace MLNetAdam.Model;
+
+/// <summary>
+/// The fitted MLP classifier returned by <see cref="AdamMlpTrainer"/>. Adds two columns, as ML.NET's multiclass
+/// trainers do: <c>Score</c>, a vector of class probabilities (softmax, summing to 1; slot names are the class
+/// names), and <c>PredictedLabel</c>, the most probable class as a key of the label's key type, carrying the
+/// label's key values so that <c>MapKeyToValue</c> restores the original labels.
+/// </summary>
+public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<AdamMlpModelParameters>
+{
+    /// <summary>Name of the probability column added by the transformer.</summary>
+    public const string ScoreColumnName = "Score";
+
+    /// <summary>Name of the predicted-label column added by the transformer.</summary>
+    public const string PredictedLabelColumnName = "PredictedLabel";
+
+    private readonly DataViewSchema.Annotations _labelAnnotations;
+
+    internal AdamMlpTransformer(AdamMlpModelParameters model, string featureColumnName, DataViewType featureColumnType, DataViewSchema.Annotations labelAnnotations)
+    {
+        Model = model;
+        FeatureColumnName = featureColumnName;
+        FeatureColumnType = featureColumnType;
+        _labelAnnotations = labelAnnotations;
+    }
+
+    /// <summary>The trained network.</summary>
+    public AdamMlpModelParameters Model { get; }
+
+    /// <summary>Name of the feature column the model reads.</summary>
+    public string FeatureColumnName { get; }
+
+    /// <summary>Type of the feature column the model was trained on (a known-size vector of Single).</summary>
+    public DataViewType FeatureColumnType { get; }
+
+    /// <summary>True: the transformer maps each row independently, so it works in a <c>PredictionEngine</c>.</summary>
+    public bool IsRowToRowMapper => true;
+
+    /// <summary>The schema of <see cref="Transform"/>'s output: the input columns, then <c>Score</c> and <c>PredictedLabel</c>.</summary>
+    /// <param name="inputSchema">Schema of the data to score; must have the feature column with the trained size.</param>
+    public DataViewSchema GetOutputSchema(DataViewSchema inputSchema) => new ScoringSchema(this, inputSchema).Output;
+
+    /// <summary>Scores <paramref name="input"/> lazily: rows are computed as a cursor reaches them.</summary>
+    /// <param name="input">Data with the feature column.</param>
+    public IDataView Transform(IDataView input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return new ScoringDataView(new ScoringSchema(this, input.Schema), input);
+    }
+
+    /// <summary>A mapper that scores one row at a time (used by <c>PredictionEngine</c>).</summary>
+    /// <param name="inputSchema">Schema of the rows to score.</param>
+    public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new ScoringMapper(new ScoringSchema(this, inputSchema));
+
+    /// <summary>Saving is not supported yet: throws <see cref="NotSupportedException"/> with an explanation.</summary>
+    void ICanSaveModel.Save(ModelSaveContext ctx) =>
+        throw new NotSupportedException(
+            "AdamMlpTransformer cannot be saved with mlContext.Model.Save yet (tracked as issue 4). Keep the fitted model in memory, or read its weights from Model.GetWeights/GetBiases.");
+
+    /// <summary>Builds the output schema for an input schema and knows where each output column comes from.</summary>
+    internal sealed class ScoringSchema
+    {
+        public ScoringSchema(AdamMlpTransformer owner, DataViewSchema input)
+        {
+            ArgumentNullException.ThrowIfNull(input);
+            Owner = owner;
+            Input = input;
+            Features = TrainingDataLoader.CheckFeatures(input, owner.FeatureColumnName);
+            int size = ((VectorDataViewType)Features.Type).Size;
+            if (size != owner.Model.InputSize)
+                throw new ArgumentException($"Feature column '{owner.FeatureColumnName}' has {size} values per row, but the model was trained on {owner.Model.InputSize}.", nameof(input));
+
+            int classes = owner.Model.ClassCount;
+            uint setId = NextScoreColumnSetId(input);
+            var scoreAnnotations = new DataViewSchema.Annotations.Builder();
+            scoreAnnotations.Add(AnnotationKinds.SlotNames, new VectorDataViewType(TextDataViewType.Instance, classes), (ref VBuffer<ReadOnlyMemory<char>> names) =>
+            {
+                var editor = VBufferEditor.Create(ref names, classes);
+                for (int c = 0; c < classes; c++)
+                    editor.Values[c] = owner.Model.ClassNames[c].AsMemory();
+                names = editor.Commit();
+            });
+            AddScoreKind(scoreAnnotations, setId, AnnotationKinds.ScoreValueKindScore);
+            var labelAnnotations = new DataViewSchema.Annotations.Builder();
+            labelAnnotations.Add(owner._labelAnnotations, name => name == AnnotationKinds.KeyValues);
+            AddScoreKind(labelAnnotations, setId, AnnotationKinds.ScoreValueKindPredictedLabel);
+
+            var builder = new DataViewSchema.Builder();
+            builder.AddColumns(input);
+            builder.AddColumn(ScoreColumnName, new VectorDataViewType(NumberDataViewType.Single, classes), scoreAnnotations.ToAnnotations());
+            builder.AddColumn(PredictedLabelColumnName, new KeyDataViewType(typeof(uint), classes), labelAnnotations.ToAnnotations());
+            Output = builder.ToSchema();
+            Score = Output[input.Count];
+            PredictedLabel = Output[input.Count + 1];
+        }
+
+        public AdamMlpTransformer Owner { get; }
+
+        public DataViewSchema Input { get; }
+
+        public DataViewSchema Output { get; }
+
+        public DataViewSchema.Column Features { get; }
+
+        public DataViewSchema.Column Score { get; }
+
+        public DataViewSchema.Column PredictedLabel { get; }
+
+        /// <summary>Whether an output column is one of ours (else it passes an input column through).</summary>
+        public bool IsOwn(DataViewSchema.Column column) => column.Index >= Input.Count;
+
+        /// <summary>The input columns needed to produce <paramref name="outputColumns"/>.</summary>
+        public IEnumerable<DataViewSchema.Column> Dependencies(IEnumerable<DataViewSchema.Column> outputColumns)
+        {
+            var needed = new List<DataViewSchema.Column>();
+            bool scoring = false;
+            foreach (var column in outputColumns)
+            {
+                if (IsOwn(column))
+                    scoring = true;
+                else
+                    needed.Add(Input[column.Index]);
+            }
+            if (scoring && !needed.Any(c => c.Index == Features.Index))
+                needed.Add(Features);
+            return needed;
+        }
+
+        private static void AddScoreKind(DataViewSchema.Annotations.Builder annotations, uint setId, string valueKind)
+        {
+            annotations.AddPrimitiveValue(AnnotationKinds.ScoreColumnKind, TextDataViewType.Instance, AnnotationKinds.MulticlassClassification.AsMemory());
+            annotations.AddPrimitiveValue(AnnotationKinds.ScoreValueKind, TextDataViewType.Instance, valueKind.AsMemory());
+            annotations.AddPrimitiveValue(AnnotationKinds.ScoreColumnSetId, AnnotationKinds.ScoreColumnSetIdType, setId);
+        }
+
+        // Each scorer stamps its output columns with a set id one above the largest already in the schema.
+        private static uint NextScoreColumnSetId(DataViewSchema schema)
+        {
+            uint max = 0;
+            foreach (var column in schema)
+            {
+                var type = column.Annotations.Schema.GetColumnOrNull(AnnotationKinds.ScoreColumnSetId)?.Type;
+                if (type is KeyDataViewType && type.RawType == typeof(uint))
+                {
+                    uint value = 0;
+                    column.Annotations.GetValue(AnnotationKinds.ScoreColumnSetId, ref value);
+                    max = Math.Max(max, value);
+                }
+            }
+            return max + 1;
+        }
+    }
+}

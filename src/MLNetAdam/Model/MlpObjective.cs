@@ -1,0 +1,164 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using MLNetAdam.Data;
+using MLNetAdam.Numerics.Kernels;
+
+namespace MLNetAdam.Model;
+
+/// <summary>
+/// The training objective of the MLP over a set of rows: the example-weighted mean softmax cross-entropy
+/// plus <c>L2Regularization / 2 · Σ W²</c> over the weight matrices (biases are not penalized), and its
+/// gradient. Works in <c>float</c> for training and in <c>double</c> for gradient checks; losses are summed in double.
+/// </summary>
+/// <remarks>
+/// All scratch memory is allocated once for the largest batch, so evaluating a batch allocates nothing.
+/// An instance is not thread-safe: give each thread its own.
+/// </remarks>
+internal sealed class MlpObjective<T>
+    where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly ParameterLayout _layout;
+    private readonly MlpActivation _activation;
+    private readonly T _l2;
+    private readonly int _maxRows;
+    private readonly T[] _input;      // gathered dense input rows (maxRows × features)
+    private readonly T[][] _pre;      // pre-activation of every layer (maxRows × outputs)
+    private readonly T[][] _post;     // activation of every hidden layer (maxRows × outputs)
+    private readonly T[] _delta;      // gradient flowing back into a hidden layer's output
+    private readonly int[] _labels;
+    private readonly float[] _weights;
+
+    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows)
+    {
+        _layout = layout;
+        _activation = activation;
+        _l2 = T.CreateTruncating(l2Regularization);
+        _maxRows = maxRows;
+        _input = new T[(long)maxRows * layout.Sizes[0] <= Array.MaxLength ? maxRows * layout.Sizes[0] : throw new ArgumentOutOfRangeException(nameof(maxRows))];
+        _pre = new T[layout.LayerCount][];
+        _post = new T[layout.LayerCount][];
+        int widest = 0;
+        for (int l = 0; l < layout.LayerCount; l++)
+        {
+            _pre[l] = new T[maxRows * layout.OutputsOf(l)];
+            _post[l] = l < layout.LayerCount - 1 ? new T[maxRows * layout.OutputsOf(l)] : Array.Empty<T>();
+            widest = Math.Max(widest, layout.OutputsOf(l));
+        }
+        _delta = new T[maxRows * widest];
+        _labels = new int[maxRows];
+        _weights = new float[maxRows];
+    }
+
+    /// <summary>Sum of the example weights of the rows of the last evaluation.</summary>
+    public double LastWeight { get; private set; }
+
+    /// <summary>
+    /// Evaluates the objective over the rows <paramref name="rowIds"/> of <paramref name="data"/>.
+    /// When <paramref name="gradient"/> is not empty it is overwritten with the gradient.
+    /// </summary>
+    /// <returns>Weighted mean cross-entropy plus the L2 term.</returns>
+    public double Evaluate(ReadOnlySpan<T> parameters, Span<T> gradient, TrainingData data, ReadOnlySpan<int> rowIds)
+    {
+        int rows = rowIds.Length;
+        if (rows == 0 || rows > _maxRows)
+            throw new ArgumentOutOfRangeException(nameof(rowIds), $"A batch must have 1..{_maxRows} rows; got {rows}.");
+        if (parameters.Length != _layout.ParameterCount)
+            throw new ArgumentException($"Expected {_layout.ParameterCount} parameters; got {parameters.Length}.", nameof(parameters));
+        bool wantGradient = !gradient.IsEmpty;
+        if (wantGradient && gradient.Length != parameters.Length)
+            throw new ArgumentException("The gradient must be as long as the parameters.", nameof(gradient));
+
+        int features = _layout.Sizes[0];
+        int last = _layout.LayerCount - 1;
+        int classes = _layout.OutputsOf(last);
+        bool sparse = data.IsSparse;
+        var labels = _labels.AsSpan(0, rows);
+        var weights = data.Weights is null ? Span<float>.Empty : _weights.AsSpan(0, rows);
+        double totalWeight = 0;
+        for (int r = 0; r < rows; r++)
+        {
+            int id = rowIds[r];
+            labels[r] = data.Labels[id];
+            if (!weights.IsEmpty)
+            {
+                weights[r] = data.Weights![id];
+                totalWeight += weights[r];
+            }
+            if (!sparse)
+            {
+                ReadOnlySpan<float> src = data.Dense.AsSpan(id * features, features);
+                Span<T> dst = _input.AsSpan(r * features, features);
+                if (typeof(T) == typeof(float))
+                    src.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(dst));
+                else
+                    for (int c = 0; c < features; c++)
+                        dst[c] = T.CreateTruncating(src[c]);
+            }
+        }
+        if (weights.IsEmpty)
+            totalWeight = rows;
+        LastWeight = totalWeight;
+
+        // Forward pass: Z_l = A_{l-1} W_lᵀ + b_l, A_l = f(Z_l) for hidden layers.
+        for (int l = 0; l <= last; l++)
+        {
+            int inputs = _layout.InputsOf(l), outputs = _layout.OutputsOf(l);
+            Span<T> z = _pre[l].AsSpan(0, rows * outputs);
+            if (l == 0 && sparse)
+                Gemm.SparseMultiplyTransposedB(data.SparseView(rowIds), _layout.Weights(parameters, 0), _layout.Biases(parameters, 0), z, outputs, inputs);
+            else
+                Gemm.MultiplyTransposedB(LayerInput(l, rows), _layout.Weights(parameters, l), _layout.Biases(parameters, l), z, rows, outputs, inputs);
+            if (l < last)
+                Activations.Forward<T>(_activation, z, _post[l].AsSpan(0, rows * outputs));
+        }
+
+        // Loss, and dL/dZ of the output layer (overwrites the logits).
+        T scale = totalWeight > 0 ? T.One / T.CreateTruncating(totalWeight) : T.Zero;
+        Span<T> dz = _pre[last].AsSpan(0, rows * classes);
+        double lossSum = SoftmaxCrossEntropy.LossAndGradient(dz, labels, weights, rows, classes, scale);
+        double loss = totalWeight > 0 ? lossSum / totalWeight : 0;
+        if (_l2 != T.Zero)
+        {
+            double squares = 0;
+            for (int l = 0; l <= last; l++)
+                squares += double.CreateTruncating(TensorPrimitives.SumOfSquares(_layout.Weights(parameters, l)));
+            loss += 0.5 * double.CreateTruncating(_l2) * squares;
+        }
+        if (!wantGradient)
+            return loss;
+
+        // Backward pass, output layer first: dW_l = dZ_lᵀ A_{l-1} + λ W_l, db_l = Σ_rows dZ_l,
+        // dA_{l-1} = dZ_l W_l, dZ_{l-1} = dA_{l-1} ⊙ f'(Z_{l-1}).
+        for (int l = last; l >= 0; l--)
+        {
+            int inputs = _layout.InputsOf(l), outputs = _layout.OutputsOf(l);
+            Span<T> gW = _layout.Weights(gradient, l);
+            Span<T> gB = _layout.Biases(gradient, l);
+            ReadOnlySpan<T> w = _layout.Weights(parameters, l);
+            if (_l2 != T.Zero)
+                TensorPrimitives.Multiply(w, _l2, gW);
+            else
+                gW.Clear();
+            if (l == 0 && sparse)
+                Gemm.SparseAccumulateTransposedA<T>(dz, data.SparseView(rowIds), gW, outputs, inputs);
+            else
+                Gemm.AccumulateTransposedA<T>(dz, LayerInput(l, rows), gW, rows, outputs, inputs);
+            gB.Clear();
+            for (int r = 0; r < rows; r++)
+                TensorPrimitives.Add(gB, dz.Slice(r * outputs, outputs), gB);
+            if (l == 0)
+                break;
+            Span<T> delta = _delta.AsSpan(0, rows * inputs);
+            Gemm.Multiply<T>(dz, w, delta, rows, outputs, inputs);
+            Activations.Backward<T>(_activation, _pre[l - 1].AsSpan(0, rows * inputs), _post[l - 1].AsSpan(0, rows * inputs), delta);
+            // The hidden layer's pre-activation buffer is no longer needed: reuse it for dZ_{l-1}.
+            Span<T> next = _pre[l - 1].AsSpan(0, rows * inputs);
+            delta.CopyTo(next);
+            dz = next;
+        }
+        return loss;
+    }
+
+    private ReadOnlySpan<T> LayerInput(int layer, int rows) =>
+        layer == 0 ? _input.AsSpan(0, rows * _layout.Sizes[0]) : _post[layer - 1].AsSpan(0, rows * _layout.OutputsOf(layer - 1));
+}
