@@ -27,8 +27,19 @@ internal sealed class MlpObjective<T>
     private readonly T[] _delta;      // gradient flowing back into a hidden layer's output
     private readonly int[] _labels;
     private readonly float[] _weights;
+    private readonly float _dropout;
+    private readonly Random? _dropoutRandom;
+    private readonly T[][] _dropped;  // hidden activations after dropout (the next layer's input), when dropout is on
+    private readonly T[][] _masks;    // 0 or 1 / (1 - p) per hidden unit and row
 
-    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows)
+    /// <summary>Creates the objective with scratch for batches of up to <paramref name="maxRows"/> rows.</summary>
+    /// <param name="layout">The network's shape.</param>
+    /// <param name="activation">Hidden-layer activation.</param>
+    /// <param name="l2Regularization">λ of the <c>λ/2·ΣW²</c> term.</param>
+    /// <param name="maxRows">Largest batch.</param>
+    /// <param name="dropoutRate">Probability of zeroing each hidden unit in every evaluation (inverted dropout); 0 for none.</param>
+    /// <param name="dropoutSeed">Seed of the dropout masks.</param>
+    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, int dropoutSeed = 0)
     {
         _layout = layout;
         _activation = activation;
@@ -47,6 +58,20 @@ internal sealed class MlpObjective<T>
         _delta = new T[maxRows * widest];
         _labels = new int[maxRows];
         _weights = new float[maxRows];
+        if (!(dropoutRate >= 0 && dropoutRate < 1))
+            throw new ArgumentOutOfRangeException(nameof(dropoutRate), dropoutRate, "The dropout rate must be in [0, 1).");
+        _dropout = dropoutRate;
+        _dropped = new T[layout.LayerCount - 1][];
+        _masks = new T[layout.LayerCount - 1][];
+        if (dropoutRate > 0)
+        {
+            _dropoutRandom = new Random(dropoutSeed);
+            for (int l = 0; l < layout.LayerCount - 1; l++)
+            {
+                _dropped[l] = new T[maxRows * layout.OutputsOf(l)];
+                _masks[l] = new T[maxRows * layout.OutputsOf(l)];
+            }
+        }
     }
 
     /// <summary>Sum of the example weights of the rows of the last evaluation.</summary>
@@ -109,7 +134,11 @@ internal sealed class MlpObjective<T>
             else
                 Gemm.MultiplyTransposedB(LayerInput(l, rows), _layout.Weights(parameters, l), _layout.Biases(parameters, l), z, rows, outputs, inputs);
             if (l < last)
+            {
                 Activations.Forward<T>(_activation, z, _post[l].AsSpan(0, rows * outputs));
+                if (_dropoutRandom is not null)
+                    ApplyDropout(l, rows * outputs);
+            }
         }
 
         // Loss, and dL/dZ of the output layer (overwrites the logits).
@@ -150,6 +179,8 @@ internal sealed class MlpObjective<T>
                 break;
             Span<T> delta = _delta.AsSpan(0, rows * inputs);
             Gemm.Multiply<T>(dz, w, delta, rows, outputs, inputs);
+            if (_dropoutRandom is not null)
+                TensorPrimitives.Multiply(delta, _masks[l - 1].AsSpan(0, rows * inputs), delta);
             Activations.Backward<T>(_activation, _pre[l - 1].AsSpan(0, rows * inputs), _post[l - 1].AsSpan(0, rows * inputs), delta);
             // The hidden layer's pre-activation buffer is no longer needed: reuse it for dZ_{l-1}.
             Span<T> next = _pre[l - 1].AsSpan(0, rows * inputs);
@@ -160,5 +191,17 @@ internal sealed class MlpObjective<T>
     }
 
     private ReadOnlySpan<T> LayerInput(int layer, int rows) =>
-        layer == 0 ? _input.AsSpan(0, rows * _layout.Sizes[0]) : _post[layer - 1].AsSpan(0, rows * _layout.OutputsOf(layer - 1));
+        layer == 0 ? _input.AsSpan(0, rows * _layout.Sizes[0])
+        : (_dropoutRandom is null ? _post[layer - 1] : _dropped[layer - 1]).AsSpan(0, rows * _layout.OutputsOf(layer - 1));
+
+    // Inverted dropout (Srivastava et al., 2014): keep each unit with probability 1 − p and scale it by 1 / (1 − p),
+    // so the expected activation is unchanged and scoring needs no correction.
+    private void ApplyDropout(int layer, int count)
+    {
+        T keepScale = T.One / (T.One - T.CreateTruncating(_dropout));
+        Span<T> mask = _masks[layer].AsSpan(0, count);
+        for (int i = 0; i < count; i++)
+            mask[i] = _dropoutRandom!.NextSingle() >= _dropout ? keepScale : T.Zero;
+        TensorPrimitives.Multiply(_post[layer].AsSpan(0, count), mask, _dropped[layer].AsSpan(0, count));
+    }
 }

@@ -1,5 +1,7 @@
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
+using MLNetAdam.Schedules;
+using MLNetAdam.Trainer;
 
 namespace MLNetAdam;
 
@@ -68,6 +70,31 @@ public sealed partial class AdamMlpTrainer
         /// cross-entropy. Default 0; must be finite and ≥ 0. (Independent of an optimizer's own weight decay.)
         /// </summary>
         public float L2Regularization { get; set; } = Defaults.L2Regularization;
+
+        /// <summary>How the learning rate of a <see cref="StochasticOptimizer"/> changes over training; null (default) keeps it constant. Ignored by batch optimizers.</summary>
+        public LearningRateSchedule? LearningRateSchedule { get; set; }
+
+        /// <summary>
+        /// Rescale each mini-batch gradient so that its global L2 norm is at most this value, before the optimizer step
+        /// (PyTorch's <c>clip_grad_norm_</c>). Null (default) for no clipping; must be finite and &gt; 0.
+        /// </summary>
+        public float? GradientClipNorm { get; set; }
+
+        /// <summary>Clamp every gradient component to [−value, value] before the optimizer step (PyTorch's <c>clip_grad_value_</c>). Null (default) for none; must be finite and &gt; 0.</summary>
+        public float? GradientClipValue { get; set; }
+
+        /// <summary>
+        /// Probability of zeroing each hidden unit during training (inverted dropout: kept units are scaled by 1/(1 − p);
+        /// seeded; scoring is unaffected). Default 0; valid range [0, 1). Mini-batch training only: not allowed with a <see cref="BatchOptimizer"/>.
+        /// </summary>
+        public float DropoutRate { get; set; }
+
+        /// <summary>
+        /// Optional sequence of optimizers run one after another, each continuing from the previous one's weights (for example
+        /// Adam for 20 epochs, then L-BFGS to polish). When not empty, it replaces <see cref="Optimizer"/>,
+        /// <see cref="NumberOfEpochs"/> and <see cref="LearningRateSchedule"/>; the history records each epoch's phase.
+        /// </summary>
+        public IList<TrainingPhase> Phases { get; set; } = new List<TrainingPhase>();
 
         /// <summary>Seed of the weight initialization and the shuffling. Null (default) derives it from the <c>MLContext</c>'s seed.</summary>
         public int? Seed { get; set; }

@@ -95,15 +95,22 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var layout = new ParameterLayout(sizes);
         var random = new Random(seed);
         var parameters = Initialize(layout, _options.Activation, random);
-        var problem = new TrainingProblem(train, validation, layout, _options.Activation, _options.L2Regularization, random);
-
-        channel.Info(MessageSensitivity.None, $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")}) with {_options.Optimizer.GetType().Name}, seed {seed}.");
-        var history = _options.Optimizer switch
+        var problem = new TrainingProblem(train, validation, layout, _options.Activation, _options.L2Regularization, random)
         {
-            StochasticOptimizer s => TrainingDrivers.RunStochastic(problem, s, parameters, _options.NumberOfEpochs, _options.BatchSize, _options.Shuffle, channel),
-            BatchOptimizer b => TrainingDrivers.RunBatch(problem, b, parameters, channel),
-            _ => throw new ArgumentException($"Options.Optimizer must derive from StochasticOptimizer or BatchOptimizer; got {_options.Optimizer.GetType().Name}.", nameof(Options.Optimizer)),
+            BatchSize = _options.BatchSize,
+            Shuffle = _options.Shuffle,
+            GradientClipNorm = _options.GradientClipNorm,
+            GradientClipValue = _options.GradientClipValue,
+            DropoutRate = _options.DropoutRate,
         };
+
+        var phases = Phases(_options);
+        channel.Info(MessageSensitivity.None,
+            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")}) with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}.");
+        var drivers = new TrainingDrivers(problem, parameters, channel);
+        for (int i = 0; i < phases.Count; i++)
+            drivers.RunPhase(i, phases[i].Optimizer, phases[i].NumberOfEpochs, phases[i].LearningRateSchedule);
+        var history = drivers.History;
 
         var model = new AdamMlpModelParameters(layout, _options.Activation, parameters, ClassNames.Read(label, train.ClassCount), history);
         return new AdamMlpTransformer(model, features.Name, features.Type, label.Annotations);
@@ -198,11 +205,35 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             Require(options.HiddenLayerSizes[i] > 0, nameof(Options.HiddenLayerSizes), $"must all be > 0, but entry {i} is {options.HiddenLayerSizes[i]}", options.HiddenLayerSizes[i]);
         Require(Enum.IsDefined(options.Activation), nameof(Options.Activation), "must be one of " + string.Join(", ", Enum.GetNames<MlpActivation>()), options.Activation);
         Require(options.BatchSize > 0, nameof(Options.BatchSize), "must be > 0", options.BatchSize);
-        Require(options.NumberOfEpochs > 0, nameof(Options.NumberOfEpochs), "must be > 0", options.NumberOfEpochs);
         Require(options.L2Regularization >= 0 && float.IsFinite(options.L2Regularization), nameof(Options.L2Regularization), "must be a finite number ≥ 0", options.L2Regularization);
-        Require(options.Optimizer is not null, nameof(Options.Optimizer), "must not be null", null);
-        options.Optimizer!.Validate();
+        Require(options.GradientClipNorm is null || (options.GradientClipNorm > 0 && float.IsFinite(options.GradientClipNorm.Value)),
+            nameof(Options.GradientClipNorm), "must be a finite number > 0 (or null for no clipping)", options.GradientClipNorm);
+        Require(options.GradientClipValue is null || (options.GradientClipValue > 0 && float.IsFinite(options.GradientClipValue.Value)),
+            nameof(Options.GradientClipValue), "must be a finite number > 0 (or null for no clipping)", options.GradientClipValue);
+        Require(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "must be in [0, 1)", options.DropoutRate);
+        Require(options.Phases is not null, nameof(Options.Phases), "must not be null (leave it empty for a single optimizer)", null);
+        if (options.Phases!.Count == 0)
+        {
+            Require(options.Optimizer is not null, nameof(Options.Optimizer), "must not be null", null);
+        }
+        foreach (var phase in Phases(options))
+        {
+            Require(phase is not null, nameof(Options.Phases), "must not contain null", null);
+            Require(phase!.Optimizer is not null, nameof(TrainingPhase.Optimizer), "must not be null", null);
+            phase.Optimizer!.Validate();
+            phase.LearningRateSchedule?.Validate();
+            if (phase.Optimizer is StochasticOptimizer)
+                Require(phase.NumberOfEpochs > 0, nameof(Options.NumberOfEpochs), "must be > 0", phase.NumberOfEpochs);
+            else
+                Require(options.DropoutRate == 0, nameof(Options.DropoutRate), $"must be 0 with the full-batch {phase.Optimizer.GetType().Name}, whose line search needs a deterministic objective", options.DropoutRate);
+        }
     }
+
+    /// <summary>The phases to run: <see cref="Options.Phases"/>, or the single optimizer of the options.</summary>
+    private static IReadOnlyList<TrainingPhase> Phases(Options options) =>
+        options.Phases.Count > 0
+            ? options.Phases.ToArray()
+            : [new TrainingPhase { Optimizer = options.Optimizer, NumberOfEpochs = options.NumberOfEpochs, LearningRateSchedule = options.LearningRateSchedule }];
 
     private static void Require(bool condition, string option, string rule, object? value)
     {

@@ -1,82 +1,141 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using MLNetAdam.Model;
+using MLNetAdam.Numerics;
 using MLNetAdam.Optimizers;
+using MLNetAdam.Schedules;
 
 namespace MLNetAdam.Trainer;
 
-/// <summary>The training loops: mini-batch epochs for a <see cref="StochasticOptimizer"/>, one full-batch minimization for a <see cref="BatchOptimizer"/>.</summary>
-internal static class TrainingDrivers
+/// <summary>
+/// The training loops over one parameter vector: mini-batch epochs for a <see cref="StochasticOptimizer"/>, one
+/// full-batch minimization for a <see cref="BatchOptimizer"/>. Phases run one after another on the same vector and
+/// append to the same history.
+/// </summary>
+internal sealed class TrainingDrivers
 {
-    /// <summary>Runs <paramref name="epochs"/> passes of seeded mini-batches, one optimizer step per batch.</summary>
-    public static List<TrainingEpoch> RunStochastic(
-        TrainingProblem problem, StochasticOptimizer optimizer, float[] parameters, int epochs, int batchSize, bool shuffle, IChannel channel)
+    private readonly TrainingProblem _problem;
+    private readonly float[] _parameters;
+    private readonly IChannel _channel;
+    private readonly FullBatchEvaluator? _validation;
+
+    public TrainingDrivers(TrainingProblem problem, float[] parameters, IChannel channel)
     {
-        var data = problem.Train;
+        _problem = problem;
+        _parameters = parameters;
+        _channel = channel;
+        _validation = problem.Validation is null ? null : new FullBatchEvaluator(problem with { L2Regularization = 0 }, problem.Validation, withGradient: false);
+    }
+
+    /// <summary>All epochs so far, over all phases.</summary>
+    public List<TrainingEpoch> History { get; } = new();
+
+    /// <summary>Runs one phase with whichever kind of optimizer it has.</summary>
+    public void RunPhase(int phase, MlpOptimizer optimizer, int epochs, LearningRateSchedule? schedule)
+    {
+        switch (optimizer)
+        {
+            case StochasticOptimizer s:
+                RunStochastic(phase, s, epochs, schedule);
+                break;
+            case BatchOptimizer b:
+                RunBatch(phase, b);
+                break;
+            default:
+                throw new ArgumentException($"The optimizer must derive from StochasticOptimizer or BatchOptimizer; got {optimizer.GetType().Name}.", nameof(optimizer));
+        }
+    }
+
+    /// <summary>Runs <paramref name="epochs"/> passes of seeded mini-batches, one optimizer step per batch.</summary>
+    private void RunStochastic(int phase, StochasticOptimizer optimizer, int epochs, LearningRateSchedule? schedule)
+    {
+        var data = _problem.Train;
         int rows = data.RowCount;
-        int batch = Math.Min(batchSize, rows);
-        var objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, batch);
-        var validation = ValidationEvaluator(problem);
-        var gradient = new float[parameters.Length];
-        var state = optimizer.CreateState(parameters.Length);
+        int batch = Math.Min(_problem.BatchSize, rows);
+        int stepsPerEpoch = (rows + batch - 1) / batch;
+        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batch, _problem.DropoutRate, _problem.Random.Next());
+        var scheduler = (schedule ?? new ConstantSchedule()).CreateScheduler(optimizer.LearningRate, stepsPerEpoch);
+        var gradient = new float[_parameters.Length];
+        var state = optimizer.CreateState(_parameters.Length);
         var order = new int[rows];
         for (int i = 0; i < rows; i++)
             order[i] = i;
 
-        var history = new List<TrainingEpoch>(epochs);
+        long step = 0;
         var clock = new Stopwatch();
-        for (int epoch = 1; epoch <= epochs; epoch++)
+        for (int e = 1; e <= epochs; e++)
         {
+            int epoch = History.Count + 1;
             clock.Restart();
-            if (shuffle)
-                Shuffle(order, problem.Random);
-            double lossSum = 0, weightSum = 0;
+            if (_problem.Shuffle)
+                Shuffle(order, _problem.Random);
+            double lossSum = 0, weightSum = 0, normSum = 0;
+            float rate = 0;
             for (int start = 0; start < rows; start += batch)
             {
                 var batchRows = order.AsSpan(start, Math.Min(batch, rows - start));
-                double loss = objective.Evaluate(parameters, gradient, data, batchRows);
+                double loss = objective.Evaluate(_parameters, gradient, data, batchRows);
                 if (!double.IsFinite(loss))
                     throw Diverged(epoch, start / batch, loss);
-                // A batch whose weights sum to zero still counts once, so that the epoch mean stays defined.
-                double weight = objective.LastWeight > 0 ? objective.LastWeight : 0;
+                double weight = Math.Max(objective.LastWeight, 0);
                 lossSum += loss * weight;
                 weightSum += weight;
-                optimizer.Step(parameters, gradient, state, optimizer.LearningRate);
+
+                // Clipping acts on the gradient before the step; the history keeps the norm from before clipping.
+                double norm = GradientClipping.Norm(gradient);
+                normSum += norm;
+                if (_problem.GradientClipNorm is float maxNorm)
+                    GradientClipping.ClipByNorm(gradient, norm, maxNorm);
+                if (_problem.GradientClipValue is float limit)
+                    GradientClipping.ClipByValue(gradient, limit);
+
+                rate = scheduler.LearningRate(step++);
+                optimizer.Step(_parameters, gradient, state, rate);
             }
             double trainingLoss = weightSum > 0 ? lossSum / weightSum : 0;
-            double? validationLoss = validation?.Evaluate(parameters, Span<float>.Empty);
+            double? validationLoss = _validation?.Evaluate(_parameters, Span<float>.Empty);
+            scheduler.EndEpoch(validationLoss ?? trainingLoss);
             clock.Stop();
-            history.Add(new TrainingEpoch(epoch, trainingLoss, validationLoss, clock.Elapsed));
-            Log(channel, $"Epoch {epoch}/{epochs}", trainingLoss, validationLoss, clock.Elapsed);
+            History.Add(new TrainingEpoch(epoch, trainingLoss, validationLoss, clock.Elapsed)
+            {
+                Phase = phase,
+                Optimizer = optimizer.GetType().Name,
+                LearningRate = rate,
+                GradientNorm = normSum / stepsPerEpoch,
+                Evaluations = stepsPerEpoch,
+            });
+            Log($"Epoch {e}/{epochs} ({optimizer.GetType().Name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / stepsPerEpoch:G4}");
         }
-        return history;
     }
 
     /// <summary>Hands the full-batch objective to <paramref name="optimizer"/> and records one history entry per iteration.</summary>
-    public static List<TrainingEpoch> RunBatch(TrainingProblem problem, BatchOptimizer optimizer, float[] parameters, IChannel channel)
+    private void RunBatch(int phase, BatchOptimizer optimizer)
     {
-        var evaluator = new FullBatchEvaluator(problem, problem.Train, withGradient: true);
-        var validation = ValidationEvaluator(problem);
-        var history = new List<TrainingEpoch>();
+        var evaluator = new FullBatchEvaluator(_problem, _problem.Train, withGradient: true);
         var clock = Stopwatch.StartNew();
+        int evaluationsBefore = 0;
+        int iteration = 0;
         var progress = new SynchronousProgress<double>(loss =>
         {
-            double? validationLoss = validation?.Evaluate(parameters, Span<float>.Empty);
-            var entry = new TrainingEpoch(history.Count + 1, loss, validationLoss, clock.Elapsed);
-            history.Add(entry);
-            Log(channel, $"Iteration {entry.Epoch}", loss, validationLoss, clock.Elapsed);
+            iteration++;
+            double? validationLoss = _validation?.Evaluate(_parameters, Span<float>.Empty);
+            var entry = new TrainingEpoch(History.Count + 1, loss, validationLoss, clock.Elapsed)
+            {
+                Phase = phase,
+                Optimizer = optimizer.GetType().Name,
+                Evaluations = evaluator.Evaluations - evaluationsBefore,
+            };
+            evaluationsBefore = evaluator.Evaluations;
+            History.Add(entry);
+            Log($"Iteration {iteration} of {optimizer.GetType().Name} (epoch {entry.Epoch})", loss, validationLoss, clock.Elapsed, $", {entry.Evaluations} evaluations");
             clock.Restart();
         });
         LossAndGradient objective = (p, g) => evaluator.Evaluate(p, g);
-        var result = optimizer.Minimize(parameters, objective, progress, CancellationToken.None);
-        channel.Info(MessageSensitivity.None, $"{optimizer.GetType().Name} stopped: {result.Reason} after {result.Iterations} iterations and {result.Evaluations} evaluations; loss {result.Loss:G6}.");
+        var result = optimizer.Minimize(_parameters, objective, progress, CancellationToken.None);
+        _channel.Info(MessageSensitivity.None, $"{optimizer.GetType().Name} stopped: {result.Reason} after {result.Iterations} iterations and {result.Evaluations} evaluations; loss {result.Loss:G6}.");
         if (!double.IsFinite(result.Loss))
-            throw Diverged(history.Count, 0, result.Loss);
-        return history;
+            throw Diverged(History.Count, 0, result.Loss);
     }
-
-    private static FullBatchEvaluator? ValidationEvaluator(TrainingProblem problem) =>
-        problem.Validation is null ? null : new FullBatchEvaluator(problem with { L2Regularization = 0 }, problem.Validation, withGradient: false);
 
     // Fisher–Yates with the trainer's seeded generator: the same seed gives the same order.
     private static void Shuffle(int[] order, Random random)
@@ -89,12 +148,12 @@ internal static class TrainingDrivers
     }
 
     private static InvalidOperationException Diverged(int epoch, int batch, double loss) =>
-        new($"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch}. Lower the optimizer's LearningRate, add L2Regularization, or check the features' scale.");
+        new($"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch}. Lower the optimizer's LearningRate, add L2Regularization or gradient clipping, or check the features' scale.");
 
-    private static void Log(IChannel channel, string what, double trainingLoss, double? validationLoss, TimeSpan elapsed)
+    private void Log(string what, double trainingLoss, double? validationLoss, TimeSpan elapsed, string extra)
     {
         string validation = validationLoss is double v ? $", validation loss {v:F6}" : string.Empty;
-        channel.Info(MessageSensitivity.None, $"{what}: training loss {trainingLoss:F6}{validation}, {elapsed.TotalSeconds:F2} s");
+        _channel.Info(MessageSensitivity.None, $"{what}: training loss {trainingLoss:F6}{validation}{extra}, {elapsed.TotalSeconds:F2} s");
     }
 
     /// <summary>Calls the handler on the reporting thread (unlike <see cref="Progress{T}"/>, which posts).</summary>

@@ -1,11 +1,27 @@
 namespace MLNetAdam.Trainer;
 
 /// <summary>One entry of a model's training history.</summary>
-/// <param name="Epoch">1-based epoch (for a <see cref="Optimizers.BatchOptimizer"/>, the iteration).</param>
+/// <param name="Epoch">1-based epoch, counted over all phases (for a <see cref="Optimizers.BatchOptimizer"/>, one iteration).</param>
 /// <param name="TrainingLoss">
-/// Mean objective over the epoch: the example-weighted mean cross-entropy plus the L2 term, averaged over the
-/// epoch's mini-batches as they were evaluated (before each one's update).
+/// For a stochastic optimizer, the mean objective over the epoch's mini-batches as they were evaluated (before each
+/// one's update): weighted mean cross-entropy plus the L2 term. For a batch optimizer, the full-batch objective after the iteration.
 /// </param>
 /// <param name="ValidationLoss">Weighted mean cross-entropy on the validation data after the epoch, or null without validation data.</param>
 /// <param name="Duration">Wall time of the epoch.</param>
-public sealed record TrainingEpoch(int Epoch, double TrainingLoss, double? ValidationLoss, TimeSpan Duration);
+public sealed record TrainingEpoch(int Epoch, double TrainingLoss, double? ValidationLoss, TimeSpan Duration)
+{
+    /// <summary>0-based index of the training phase (see <see cref="AdamMlpTrainer.Options.Phases"/>); 0 with a single optimizer.</summary>
+    public int Phase { get; init; }
+
+    /// <summary>Type name of the optimizer that ran this epoch.</summary>
+    public string Optimizer { get; init; } = string.Empty;
+
+    /// <summary>Learning rate of the epoch's last step (stochastic optimizers); NaN for batch optimizers.</summary>
+    public double LearningRate { get; init; } = double.NaN;
+
+    /// <summary>Mean global L2 norm of the mini-batch gradients before clipping (stochastic optimizers); null for batch optimizers.</summary>
+    public double? GradientNorm { get; init; }
+
+    /// <summary>Loss-and-gradient evaluations in this epoch: mini-batches, or full-batch evaluations of a batch optimizer.</summary>
+    public int Evaluations { get; init; }
+}

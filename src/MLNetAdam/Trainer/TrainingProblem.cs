@@ -3,11 +3,22 @@ using MLNetAdam.Model;
 
 namespace MLNetAdam.Trainer;
 
-/// <summary>Everything a training driver needs: the data, the network's shape and the objective settings.</summary>
+/// <summary>Everything a training driver needs: the data, the network's shape and the objective and loop settings.</summary>
 internal sealed record TrainingProblem(
     TrainingData Train,
     TrainingData? Validation,
     ParameterLayout Layout,
     MlpActivation Activation,
     float L2Regularization,
-    Random Random);
+    Random Random)
+{
+    public int BatchSize { get; init; } = AdamMlpTrainer.Defaults.BatchSize;
+
+    public bool Shuffle { get; init; } = true;
+
+    public float? GradientClipNorm { get; init; }
+
+    public float? GradientClipValue { get; init; }
+
+    public float DropoutRate { get; init; }
+}
