@@ -150,7 +150,8 @@ internal sealed class MlpObjective<T>
         {
             double squares = 0;
             for (int l = 0; l <= last; l++)
-                squares += double.CreateTruncating(TensorPrimitives.SumOfSquares(_layout.Weights(parameters, l)));
+                foreach (T w in _layout.Weights(parameters, l))
+                    squares += double.CreateTruncating(w) * double.CreateTruncating(w);
             loss += 0.5 * double.CreateTruncating(_l2) * squares;
         }
         if (!wantGradient)

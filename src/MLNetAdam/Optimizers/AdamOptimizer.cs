@@ -90,16 +90,17 @@ public sealed class AdamOptimizer : StochasticOptimizer
         var k = new Coefficients
         {
             Beta1 = Beta1,
-            OneMinusBeta1 = 1 - Beta1,
+            OneMinusBeta1 = (float)(1.0 - Beta1),
             Beta2 = Beta2,
-            OneMinusBeta2 = 1 - Beta2,
+            OneMinusBeta2 = (float)(1.0 - Beta2),
             StepSize = (float)(learningRate / biasCorrection1),
             Correction2Sqrt = (float)Math.Sqrt(biasCorrection2),
             Epsilon = Epsilon,
             CoupledDecay = DecoupledWeightDecay ? 0f : WeightDecay,
-            Shrink = DecoupledWeightDecay ? 1f - learningRate * WeightDecay : 1f,
+            Shrink = DecoupledWeightDecay ? (float)(1.0 - (double)learningRate * WeightDecay) : 1f,
         };
-        Update(parameters, gradient, s.FirstMoment, s.SecondMoment, s.MaxSecondMoment, k);
+        // The AmsGrad option decides, not the state: a state with a maximum is used without it when AmsGrad is off.
+        Update(parameters, gradient, s.FirstMoment, s.SecondMoment, AmsGrad ? s.MaxSecondMoment : Span<float>.Empty, k);
     }
 
     private struct Coefficients

@@ -24,6 +24,10 @@ internal static class Activations
     public static void Forward<T>(MlpActivation activation, ReadOnlySpan<T> z, Span<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (output.Length < z.Length)
+            throw new ArgumentException($"The output ({output.Length}) is shorter than the input ({z.Length}).", nameof(output));
+        if (z.IsEmpty)
+            return;
         switch (activation)
         {
             case MlpActivation.Relu:
@@ -58,6 +62,8 @@ internal static class Activations
     public static void Backward<T>(MlpActivation activation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> gradient)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (z.Length < gradient.Length || a.Length < gradient.Length)
+            throw new ArgumentException($"The pre-activations ({z.Length}) and activations ({a.Length}) must be at least as long as the gradient ({gradient.Length}).", nameof(gradient));
         switch (activation)
         {
             case MlpActivation.Relu:
