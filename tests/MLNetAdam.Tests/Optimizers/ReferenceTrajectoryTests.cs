@@ -24,12 +24,12 @@ public sealed class ReferenceTrajectoryTests
     /// Stochastic-optimizer runs replayed here, by name in the golden file. To add a run, implement its optimizer,
     /// teach <see cref="CreateOptimizer"/> its <c>kind</c>, and move its name to <see cref="ReplayedRuns"/> from <see cref="PendingRuns"/>.
     /// </summary>
-    private static readonly string[] ReplayedRuns = ["adam", "adam_amsgrad_l2", "adamw"];
+    private static readonly string[] ReplayedRuns = ["adam", "adam_amsgrad_l2", "adamw", "adadelta"];
 
     public static TheoryData<string> StochasticRuns => new(ReplayedRuns);
 
     /// <summary>Golden runs whose optimizer does not exist yet (Adadelta, L-BFGS).</summary>
-    private static readonly string[] PendingRuns = ["adadelta", "lbfgs"];
+    private static readonly string[] PendingRuns = ["lbfgs"];
 
     [Fact]
     public void EveryGoldenRunIsReplayedOrPending()
@@ -166,6 +166,14 @@ public sealed class ReferenceTrajectoryTests
                     WeightDecay = (float)hyperparameters.GetProperty("weight_decay").GetDouble(),
                     DecoupledWeightDecay = decoupled,
                     AmsGrad = hyperparameters.GetProperty("amsgrad").GetBoolean(),
+                };
+            case "Adadelta":
+                return new AdadeltaOptimizer
+                {
+                    LearningRate = (float)hyperparameters.GetProperty("lr").GetDouble(),
+                    Rho = (float)hyperparameters.GetProperty("rho").GetDouble(),
+                    Epsilon = (float)hyperparameters.GetProperty("eps").GetDouble(),
+                    WeightDecay = (float)hyperparameters.GetProperty("weight_decay").GetDouble(),
                 };
             default:
                 throw new NotSupportedException($"No optimizer for the golden kind '{kind}' yet.");
