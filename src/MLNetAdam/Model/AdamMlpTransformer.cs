@@ -20,13 +20,20 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
 
     private readonly DataViewSchema.Annotations _labelAnnotations;
 
-    internal AdamMlpTransformer(AdamMlpModelParameters model, string featureColumnName, DataViewType featureColumnType, DataViewSchema.Annotations labelAnnotations)
+    internal AdamMlpTransformer(MLContext mlContext, AdamMlpModelParameters model, string featureColumnName, DataViewType featureColumnType, DataViewSchema.Annotations labelAnnotations)
     {
+        MLContext = mlContext;
         Model = model;
         FeatureColumnName = featureColumnName;
         FeatureColumnType = featureColumnType;
         _labelAnnotations = labelAnnotations;
     }
+
+    /// <summary>The context the model was trained in (used to build ML.NET's own transformers when saving).</summary>
+    internal MLContext MLContext { get; }
+
+    /// <summary>The label column's annotations at training time (its <c>KeyValues</c>: the class values in key order).</summary>
+    internal DataViewSchema.Annotations LabelAnnotations => _labelAnnotations;
 
     /// <summary>The trained network.</summary>
     public AdamMlpModelParameters Model { get; }

@@ -113,7 +113,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var history = drivers.History;
 
         var model = new AdamMlpModelParameters(layout, _options.Activation, parameters, ClassNames.Read(label, train.ClassCount), history);
-        return new AdamMlpTransformer(model, features.Name, features.Type, label.Annotations);
+        return new AdamMlpTransformer(_mlContext, model, features.Name, features.Type, label.Annotations);
     }
 
     /// <summary>
