@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using MLNetAdam.Data;
+using MLNetAdam.Numerics;
 using MLNetAdam.Numerics.Kernels;
 
 namespace MLNetAdam.Model;
@@ -28,7 +29,7 @@ internal sealed class MlpObjective<T>
     private readonly int[] _labels;
     private readonly float[] _weights;
     private readonly float _dropout;
-    private readonly Random? _dropoutRandom;
+    private readonly SeededRandom? _dropoutRandom;
     private readonly T[][] _dropped;  // hidden activations after dropout (the next layer's input), when dropout is on
     private readonly T[][] _masks;    // 0 or 1 / (1 - p) per hidden unit and row
 
@@ -38,8 +39,8 @@ internal sealed class MlpObjective<T>
     /// <param name="l2Regularization">λ of the <c>λ/2·ΣW²</c> term.</param>
     /// <param name="maxRows">Largest batch.</param>
     /// <param name="dropoutRate">Probability of zeroing each hidden unit in every evaluation (inverted dropout); 0 for none.</param>
-    /// <param name="dropoutSeed">Seed of the dropout masks.</param>
-    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, int dropoutSeed = 0)
+    /// <param name="dropoutRandom">Source of the dropout masks (the trainer's stream, so checkpoints capture it); required when <paramref name="dropoutRate"/> &gt; 0.</param>
+    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, SeededRandom? dropoutRandom = null)
     {
         _layout = layout;
         _activation = activation;
@@ -65,7 +66,7 @@ internal sealed class MlpObjective<T>
         _masks = new T[layout.LayerCount - 1][];
         if (dropoutRate > 0)
         {
-            _dropoutRandom = new Random(dropoutSeed);
+            _dropoutRandom = dropoutRandom ?? throw new ArgumentNullException(nameof(dropoutRandom), "Dropout needs a random stream.");
             for (int l = 0; l < layout.LayerCount - 1; l++)
             {
                 _dropped[l] = new T[maxRows * layout.OutputsOf(l)];

@@ -17,4 +17,7 @@ public sealed class AdadeltaState : OptimizerState
 
     /// <summary>Running average of the squared update (<c>E[Δx²]</c>, PyTorch's <c>acc_delta</c>).</summary>
     public float[] DeltaAverage { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<float[]> Buffers => [SquareAverage, DeltaAverage];
 }

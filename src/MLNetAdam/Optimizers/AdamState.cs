@@ -22,4 +22,7 @@ public sealed class AdamState : OptimizerState
 
     /// <summary>Running maximum of <see cref="SecondMoment"/> (AMSGrad only; otherwise null).</summary>
     public float[]? MaxSecondMoment { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<float[]> Buffers => MaxSecondMoment is null ? [FirstMoment, SecondMoment] : [FirstMoment, SecondMoment, MaxSecondMoment];
 }

@@ -8,4 +8,11 @@ public abstract class OptimizerState
 {
     /// <summary>Number of updates applied so far.</summary>
     public long StepCount { get; set; }
+
+    /// <summary>
+    /// The state's arrays (moments, accumulators), in a fixed order. Checkpoints save them and copy them back into a
+    /// state freshly created by the same optimizer, so an optimizer of your own resumes exactly when it lists every
+    /// array it keeps here. Default: none.
+    /// </summary>
+    public virtual IReadOnlyList<float[]> Buffers => [];
 }

@@ -14,4 +14,7 @@ public sealed class SgdState : OptimizerState
 
     /// <summary>The velocity <c>b</c> (PyTorch's <c>momentum_buffer</c>); set to the first gradient on the first step.</summary>
     public float[]? MomentumBuffer { get; }
+
+    /// <inheritdoc/>
+    public override IReadOnlyList<float[]> Buffers => MomentumBuffer is null ? [] : [MomentumBuffer];
 }

@@ -45,4 +45,14 @@ internal abstract class LearningRateScheduler
     public virtual void EndEpoch(double monitoredLoss)
     {
     }
+
+    /// <summary>The scheduler's mutable state, for checkpoints (empty for closed-form schedules).</summary>
+    public virtual double[] SaveState() => [];
+
+    /// <summary>Restores what <see cref="SaveState"/> returned.</summary>
+    public virtual void LoadState(double[] state)
+    {
+        if (state.Length != 0)
+            throw new ArgumentException("This schedule keeps no state.", nameof(state));
+    }
 }

@@ -46,6 +46,15 @@ public sealed class ReduceOnPlateauSchedule : LearningRateSchedule
 
         public override float LearningRate(long step) => (float)_rate;
 
+        public override double[] SaveState() => [_rate, _best, _badEpochs, _cooldown];
+
+        public override void LoadState(double[] state)
+        {
+            if (state.Length != 4)
+                throw new ArgumentException("A plateau scheduler's state has four values.", nameof(state));
+            (_rate, _best, _badEpochs, _cooldown) = (state[0], state[1], (int)state[2], (int)state[3]);
+        }
+
         public override void EndEpoch(double monitoredLoss)
         {
             if (monitoredLoss < _best * (1 - settings.Threshold))

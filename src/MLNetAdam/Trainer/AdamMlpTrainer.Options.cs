@@ -96,6 +96,15 @@ public sealed partial class AdamMlpTrainer
         /// </summary>
         public IList<TrainingPhase> Phases { get; set; } = new List<TrainingPhase>();
 
+        /// <summary>
+        /// File to write a <see cref="Model.TrainingCheckpoint"/> to every <see cref="CheckpointPeriod"/> epochs and at the end of
+        /// every phase (written atomically: the last good checkpoint always survives). Null (default) writes none.
+        /// </summary>
+        public string? CheckpointPath { get; set; }
+
+        /// <summary>Epochs between checkpoints (counted over all phases). Default 1; must be &gt; 0.</summary>
+        public int CheckpointPeriod { get; set; } = 1;
+
         /// <summary>Seed of the weight initialization and the shuffling. Null (default) derives it from the <c>MLContext</c>'s seed.</summary>
         public int? Seed { get; set; }
 

@@ -3,6 +3,7 @@ using Microsoft.ML.Data;
 using Microsoft.ML.Runtime;
 using MLNetAdam.Data;
 using MLNetAdam.Model;
+using MLNetAdam.Numerics;
 using MLNetAdam.Optimizers;
 using MLNetAdam.Trainer;
 
@@ -61,7 +62,36 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
     /// <summary>Trains on <paramref name="trainData"/>, reporting the loss on <paramref name="validationData"/> after every epoch.</summary>
     /// <param name="trainData">Training data with the label, feature and (optional) weight columns.</param>
     /// <param name="validationData">Data with the same columns whose loss is logged and recorded in the history; may be null.</param>
-    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData)
+    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, initialModel: null);
+
+    /// <summary>Warm start: continues training from the weights of <paramref name="initialModel"/> (with fresh optimizer state).</summary>
+    /// <param name="trainData">Training data; its label must have the model's classes in the same order.</param>
+    /// <param name="initialModel">A trained model with the same layer sizes and activation as these options give.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, AdamMlpModelParameters initialModel) => Fit(trainData, null, initialModel);
+
+    /// <summary>Resumes an interrupted run exactly from <paramref name="checkpoint"/> (weights, optimizer state, random stream, counters).</summary>
+    /// <param name="trainData">The same training data the checkpointed run used.</param>
+    /// <param name="checkpoint">A checkpoint written by a run with these options.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, TrainingCheckpoint checkpoint) => Fit(trainData, null, checkpoint);
+
+    /// <summary>Warm start with validation data; see <see cref="Fit(IDataView, AdamMlpModelParameters)"/>.</summary>
+    /// <param name="trainData">Training data.</param>
+    /// <param name="validationData">Validation data, or null.</param>
+    /// <param name="initialModel">Model whose weights training starts from, or null for a fresh initialization.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData, AdamMlpModelParameters? initialModel) =>
+        FitCore(trainData, validationData, initialModel, checkpoint: null);
+
+    /// <summary>Resume with validation data; see <see cref="Fit(IDataView, TrainingCheckpoint)"/>.</summary>
+    /// <param name="trainData">Training data.</param>
+    /// <param name="validationData">Validation data, or null.</param>
+    /// <param name="checkpoint">The checkpoint to continue from.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData, TrainingCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return FitCore(trainData, validationData, initialModel: null, checkpoint);
+    }
+
+    private AdamMlpTransformer FitCore(IDataView trainData, IDataView? validationData, AdamMlpModelParameters? initialModel, TrainingCheckpoint? checkpoint)
     {
         ArgumentNullException.ThrowIfNull(trainData);
         ValidateOptions(_options);
@@ -93,8 +123,15 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         sizes.AddRange(_options.HiddenLayerSizes);
         sizes.Add(train.ClassCount);
         var layout = new ParameterLayout(sizes);
-        var random = new Random(seed);
+        var random = new SeededRandom(seed);
         var parameters = Initialize(layout, _options.Activation, random);
+        string[] classNames = ClassNames.Read(label, train.ClassCount);
+        var start = checkpoint is null ? initialModel : checkpoint.Model;
+        if (start is not null)
+        {
+            CheckCompatible(start, layout, classNames, checkpoint is null ? "initial model" : "checkpoint");
+            start.GetParameters().CopyTo(parameters, 0);
+        }
         var problem = new TrainingProblem(train, validation, layout, _options.Activation, _options.L2Regularization, random)
         {
             BatchSize = _options.BatchSize,
@@ -107,12 +144,13 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var phases = Phases(_options);
         channel.Info(MessageSensitivity.None,
             $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")}) with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}.");
-        var drivers = new TrainingDrivers(problem, parameters, channel);
-        for (int i = 0; i < phases.Count; i++)
-            drivers.RunPhase(i, phases[i].Optimizer, phases[i].NumberOfEpochs, phases[i].LearningRateSchedule);
+        var checkpoints = _options.CheckpointPath is null ? null
+            : new TrainingDrivers.CheckpointSettings(_options.CheckpointPath, _options.CheckpointPeriod, classNames, features.Name);
+        var drivers = new TrainingDrivers(problem, parameters, channel, checkpoints);
+        drivers.Run(phases, checkpoint?.Data);
         var history = drivers.History;
 
-        var model = new AdamMlpModelParameters(layout, _options.Activation, parameters, ClassNames.Read(label, train.ClassCount), history);
+        var model = new AdamMlpModelParameters(layout, _options.Activation, parameters, classNames, history);
         return new AdamMlpTransformer(_mlContext, model, features.Name, features.Type, label.Annotations);
     }
 
@@ -150,6 +188,19 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         return reference.GetOutputSchema(inputSchema);
     }
 
+    // A warm start or resume must fit the network these options and this data describe.
+    private void CheckCompatible(AdamMlpModelParameters start, ParameterLayout layout, string[] classNames, string what)
+    {
+        if (!start.LayerSizes.SequenceEqual(layout.Sizes))
+            throw new ArgumentException(
+                $"The {what} has layer sizes [{string.Join(", ", start.LayerSizes)}] but the options and data give [{string.Join(", ", layout.Sizes)}] (features, hidden layers, classes).");
+        if (start.Activation != _options.Activation)
+            throw new ArgumentException($"The {what} uses activation {start.Activation} but Options.Activation is {_options.Activation}.");
+        if (!start.ClassNames.SequenceEqual(classNames))
+            throw new ArgumentException(
+                $"The {what} was trained on classes [{string.Join(", ", start.ClassNames)}] but the label's key values are [{string.Join(", ", classNames)}]; map the labels to keys the same way (same values, same order).");
+    }
+
     private static bool TryFindColumn(SchemaShape shape, string name, out SchemaShape.Column column)
     {
         // The last column of a name wins, as in a DataViewSchema.
@@ -180,7 +231,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
     }
 
     // He-uniform for the ReLU family (and GELU), Glorot-uniform otherwise and for the softmax layer; biases zero.
-    private static float[] Initialize(ParameterLayout layout, MlpActivation activation, Random random)
+    private static float[] Initialize(ParameterLayout layout, MlpActivation activation, SeededRandom random)
     {
         var parameters = new float[layout.ParameterCount];
         bool he = activation is MlpActivation.Relu or MlpActivation.LeakyRelu or MlpActivation.Gelu;
@@ -210,6 +261,8 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             nameof(Options.GradientClipNorm), "must be a finite number > 0 (or null for no clipping)", options.GradientClipNorm);
         Require(options.GradientClipValue is null || (options.GradientClipValue > 0 && float.IsFinite(options.GradientClipValue.Value)),
             nameof(Options.GradientClipValue), "must be a finite number > 0 (or null for no clipping)", options.GradientClipValue);
+        Require(options.CheckpointPeriod > 0, nameof(Options.CheckpointPeriod), "must be > 0", options.CheckpointPeriod);
+        Require(options.CheckpointPath is null || options.CheckpointPath.Length > 0, nameof(Options.CheckpointPath), "must be null or a file path", options.CheckpointPath);
         Require(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "must be in [0, 1)", options.DropoutRate);
         Require(options.Phases is not null, nameof(Options.Phases), "must not be null (leave it empty for a single optimizer)", null);
         if (options.Phases!.Count == 0)

@@ -18,42 +18,59 @@ internal sealed class TrainingDrivers
     private readonly float[] _parameters;
     private readonly IChannel _channel;
     private readonly FullBatchEvaluator? _validation;
+    private readonly CheckpointSettings? _checkpoints;
 
-    public TrainingDrivers(TrainingProblem problem, float[] parameters, IChannel channel)
+    public TrainingDrivers(TrainingProblem problem, float[] parameters, IChannel channel, CheckpointSettings? checkpoints)
     {
         _problem = problem;
         _parameters = parameters;
         _channel = channel;
+        _checkpoints = checkpoints;
         _validation = problem.Validation is null ? null : new FullBatchEvaluator(problem with { L2Regularization = 0 }, problem.Validation, withGradient: false);
     }
 
     /// <summary>All epochs so far, over all phases.</summary>
     public List<TrainingEpoch> History { get; } = new();
 
-    /// <summary>Runs one phase with whichever kind of optimizer it has.</summary>
-    public void RunPhase(int phase, MlpOptimizer optimizer, int epochs, LearningRateSchedule? schedule)
+    /// <summary>
+    /// Runs the phases in order. With <paramref name="resume"/>, the history, random stream and counters continue from
+    /// the checkpoint: phases it had finished are skipped, and the phase it was in continues from its saved state.
+    /// </summary>
+    public void Run(IReadOnlyList<TrainingPhase> phases, CheckpointData? resume)
     {
-        switch (optimizer)
+        int first = 0;
+        if (resume is not null)
         {
-            case StochasticOptimizer s:
-                RunStochastic(phase, s, epochs, schedule);
-                break;
-            case BatchOptimizer b:
-                RunBatch(phase, b);
-                break;
-            default:
-                throw new ArgumentException($"The optimizer must derive from StochasticOptimizer or BatchOptimizer; got {optimizer.GetType().Name}.", nameof(optimizer));
+            History.AddRange(resume.History);
+            _problem.Random.State = resume.RandomState;
+            first = resume.Phase;
+        }
+        for (int p = first; p < phases.Count; p++)
+        {
+            var phase = phases[p];
+            var state = resume is not null && p == resume.Phase && !resume.PhaseCompleted ? resume : null;
+            switch (phase.Optimizer)
+            {
+                case StochasticOptimizer s:
+                    RunStochastic(p, s, phase.NumberOfEpochs, phase.LearningRateSchedule, state);
+                    break;
+                case BatchOptimizer b:
+                    RunBatch(p, b);
+                    break;
+                default:
+                    throw new ArgumentException($"The optimizer must derive from StochasticOptimizer or BatchOptimizer; got {phase.Optimizer.GetType().Name}.", nameof(phases));
+            }
         }
     }
 
     /// <summary>Runs <paramref name="epochs"/> passes of seeded mini-batches, one optimizer step per batch.</summary>
-    private void RunStochastic(int phase, StochasticOptimizer optimizer, int epochs, LearningRateSchedule? schedule)
+    private void RunStochastic(int phase, StochasticOptimizer optimizer, int epochs, LearningRateSchedule? schedule, CheckpointData? resume)
     {
         var data = _problem.Train;
         int rows = data.RowCount;
         int batch = Math.Min(_problem.BatchSize, rows);
         int stepsPerEpoch = (rows + batch - 1) / batch;
-        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batch, _problem.DropoutRate, _problem.Random.Next());
+        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batch, _problem.DropoutRate, _problem.Random);
         var scheduler = (schedule ?? new ConstantSchedule()).CreateScheduler(optimizer.LearningRate, stepsPerEpoch);
         var gradient = new float[_parameters.Length];
         var state = optimizer.CreateState(_parameters.Length);
@@ -62,8 +79,16 @@ internal sealed class TrainingDrivers
             order[i] = i;
 
         long step = 0;
+        int done = 0;
+        if (resume is not null)
+        {
+            Restore(resume, optimizer, state, scheduler, order);
+            step = resume.StepsInPhase;
+            done = resume.EpochsInPhase;
+        }
+
         var clock = new Stopwatch();
-        for (int e = 1; e <= epochs; e++)
+        for (int e = done + 1; e <= epochs; e++)
         {
             int epoch = History.Count + 1;
             clock.Restart();
@@ -105,7 +130,53 @@ internal sealed class TrainingDrivers
                 Evaluations = stepsPerEpoch,
             });
             Log($"Epoch {e}/{epochs} ({optimizer.GetType().Name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / stepsPerEpoch:G4}");
+            if (_checkpoints is not null && (epoch % _checkpoints.Period == 0 || e == epochs))
+                WriteCheckpoint(phase, completed: false, e, step, state, scheduler.SaveState(), order);
         }
+    }
+
+    // Puts the saved optimizer state, scheduler state and shuffle order back, refusing anything that does not fit.
+    private void Restore(CheckpointData resume, StochasticOptimizer optimizer, OptimizerState state, LearningRateScheduler scheduler, int[] order)
+    {
+        if (resume.OptimizerStateType != state.GetType().FullName)
+            throw new ArgumentException(
+                $"The checkpoint holds a {resume.OptimizerStateType} but phase {resume.Phase + 1}'s {optimizer.GetType().Name} uses a {state.GetType().FullName}; resume with the optimizer the checkpoint was written with.");
+        var buffers = state.Buffers;
+        if (buffers.Count != resume.OptimizerBuffers.Length || buffers.Where((b, i) => b.Length != resume.OptimizerBuffers[i].Length).Any())
+            throw new ArgumentException($"The checkpoint's {optimizer.GetType().Name} state has {resume.OptimizerBuffers.Length} arrays; this optimizer's settings need {buffers.Count} (for example AmsGrad differs).");
+        for (int i = 0; i < buffers.Count; i++)
+            resume.OptimizerBuffers[i].CopyTo(buffers[i], 0);
+        state.StepCount = resume.OptimizerStepCount;
+        scheduler.LoadState(resume.SchedulerState);
+        if (resume.Order.Length != order.Length)
+            throw new ArgumentException($"The checkpoint was written for {resume.Order.Length} training rows; this data has {order.Length} usable rows. Resume on the same data.");
+        resume.Order.CopyTo(order, 0);
+    }
+
+    private void WriteCheckpoint(int phase, bool completed, int epochsInPhase, long stepsInPhase, OptimizerState? state, double[] schedulerState, int[] order)
+    {
+        var settings = _checkpoints!;
+        var data = new CheckpointData
+        {
+            LayerSizes = _problem.Layout.Sizes,
+            Activation = _problem.Activation,
+            ClassNames = settings.ClassNames,
+            FeatureColumnName = settings.FeatureColumnName,
+            Phase = completed ? phase + 1 : phase,
+            PhaseCompleted = completed,
+            EpochsInPhase = epochsInPhase,
+            StepsInPhase = stepsInPhase,
+            Parameters = _parameters,
+            OptimizerStateType = state?.GetType().FullName ?? string.Empty,
+            OptimizerStepCount = state?.StepCount ?? 0,
+            OptimizerBuffers = state?.Buffers.ToArray() ?? [],
+            SchedulerState = schedulerState,
+            RandomState = _problem.Random.State,
+            Order = order,
+            History = History,
+        };
+        CheckpointFormat.WriteAtomically(data, settings.Path);
+        _channel.Info(MessageSensitivity.None, $"Checkpoint written to {settings.Path} after epoch {History.Count}.");
     }
 
     /// <summary>Hands the full-batch objective to <paramref name="optimizer"/> and records one history entry per iteration.</summary>
@@ -135,14 +206,16 @@ internal sealed class TrainingDrivers
         _channel.Info(MessageSensitivity.None, $"{optimizer.GetType().Name} stopped: {result.Reason} after {result.Iterations} iterations and {result.Evaluations} evaluations; loss {result.Loss:G6}.");
         if (!double.IsFinite(result.Loss))
             throw Diverged(History.Count, 0, result.Loss);
+        if (_checkpoints is not null)
+            WriteCheckpoint(phase, completed: true, 0, 0, null, [], []);
     }
 
     // Fisher–Yates with the trainer's seeded generator: the same seed gives the same order.
-    private static void Shuffle(int[] order, Random random)
+    private static void Shuffle(int[] order, SeededRandom random)
     {
         for (int i = order.Length - 1; i > 0; i--)
         {
-            int j = random.Next(i + 1);
+            int j = random.NextInt(i + 1);
             (order[i], order[j]) = (order[j], order[i]);
         }
     }
@@ -155,6 +228,9 @@ internal sealed class TrainingDrivers
         string validation = validationLoss is double v ? $", validation loss {v:F6}" : string.Empty;
         _channel.Info(MessageSensitivity.None, $"{what}: training loss {trainingLoss:F6}{validation}{extra}, {elapsed.TotalSeconds:F2} s");
     }
+
+    /// <summary>Where and how often to write checkpoints, and what identifies the model in them.</summary>
+    internal sealed record CheckpointSettings(string Path, int Period, string[] ClassNames, string FeatureColumnName);
 
     /// <summary>Calls the handler on the reporting thread (unlike <see cref="Progress{T}"/>, which posts).</summary>
     private sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>

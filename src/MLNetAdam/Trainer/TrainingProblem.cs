@@ -1,5 +1,6 @@
 using MLNetAdam.Data;
 using MLNetAdam.Model;
+using MLNetAdam.Numerics;
 
 namespace MLNetAdam.Trainer;
 
@@ -10,7 +11,7 @@ internal sealed record TrainingProblem(
     ParameterLayout Layout,
     MlpActivation Activation,
     float L2Regularization,
-    Random Random)
+    SeededRandom Random)
 {
     public int BatchSize { get; init; } = AdamMlpTrainer.Defaults.BatchSize;
 
