@@ -16,7 +16,10 @@ internal static class CheckpointFormat
     private const int ChunkSize = 1 << 16;
 
     /// <summary>Writes to a temporary file beside <paramref name="path"/>, flushes it to disk, then renames it over <paramref name="path"/>.</summary>
-    public static void WriteAtomically(CheckpointData data, string path)
+    /// <param name="data">What to write.</param>
+    /// <param name="path">The checkpoint file.</param>
+    /// <param name="wrap">For tests: wraps the file stream (for example to fail after some bytes, as a crash would).</param>
+    public static void WriteAtomically(CheckpointData data, string path, Func<Stream, Stream>? wrap = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
@@ -25,7 +28,9 @@ internal static class CheckpointFormat
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
-                Write(data, file);
+                var target = wrap?.Invoke(file) ?? file;
+                Write(data, target);
+                target.Flush();
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
