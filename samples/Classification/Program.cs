@@ -13,7 +13,7 @@ namespace Classification;
 // every epoch and predicts a few test images.
 public static class Program
 {
-    public static void Main()
+    public static void Main(string[] args)
     {
         // Create a new context for ML.NET operations. It can be used for exception tracking and logging,
         // as a catalog of available operations and as the source of randomness. Setting the seed to a fixed
@@ -23,8 +23,11 @@ public static class Program
         // 1. Watch the training progress. The trainer logs through the context: a summary line, then one line
         // per epoch. Its messages come from the source "AdamMlpTrainer; Training"; skip the Trace messages
         // (channel started/finished) and everything the other components log.
+        bool compare = args.Contains("--compare");
         mlContext.Log += (_, e) =>
         {
+            if (compare)
+                return;
             if (e.Kind != ChannelMessageKind.Trace && e.Source.StartsWith("AdamMlpTrainer", StringComparison.Ordinal))
                 Console.WriteLine(e.RawMessage);
         };
@@ -38,6 +41,15 @@ public static class Program
 
             // 3. Hold out 20 % of the rows for testing.
             var split = mlContext.Data.TrainTestSplit(data, testFraction: 0.2, seed: 1);
+
+            // With --compare, train the same network with each optimizer instead and print one table.
+            if (compare)
+            {
+                var featurize = mlContext.Transforms.Conversion.MapValueToKey("Label", keyOrdinality: ValueToKeyMappingEstimator.KeyOrdinality.ByValue)
+                    .Append(mlContext.Transforms.NormalizeMinMax("Features", "Pixels"));
+                Comparison.Run(mlContext, split.TrainSet, split.TestSet, featurize);
+                return;
+            }
 
             // 4. Define the trainer options: one hidden layer of 64 ReLU units, Adam with learning rate
             // 1e-3, mini-batches of 32 rows and 30 passes over the training data.
