@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Text;
+using MLNetAdam.Optimizers;
 using MLNetAdam.Trainer;
 
 namespace MLNetAdam.Model;
@@ -150,6 +151,7 @@ internal static class CheckpointFormat
             w.Write(h.GradientNorm.HasValue);
             w.Write(h.GradientNorm ?? 0);
             w.Write(h.Evaluations);
+            w.Write(h.StopReason is { } reason ? (int)reason : -1);
         }
     }
 
@@ -179,7 +181,7 @@ internal static class CheckpointFormat
         for (int i = 0; i < random.Length; i++)
             random[i] = r.ReadUInt64();
         int[] order = ReadInts(r);
-        int historyCount = ReadCount(r, 40);
+        int historyCount = ReadCount(r, 44);
         var history = new List<TrainingEpoch>(historyCount);
         for (int i = 0; i < historyCount; i++)
         {
@@ -197,6 +199,7 @@ internal static class CheckpointFormat
                 LearningRate = r.ReadDouble(),
                 GradientNorm = r.ReadBoolean() ? r.ReadDouble() : SkipDouble(r),
                 Evaluations = r.ReadInt32(),
+                StopReason = ReadStopReason(r, i),
             });
         }
         return new CheckpointData
@@ -250,6 +253,16 @@ internal static class CheckpointFormat
         for (int i = 0; i < d.History.Count; i++)
             if (d.History[i].Epoch != i + 1)
                 throw new InvalidDataException($"Corrupted checkpoint: history entry {i} is numbered {d.History[i].Epoch}.");
+    }
+
+    private static StopReason? ReadStopReason(BinaryReader r, int entry)
+    {
+        int value = r.ReadInt32();
+        if (value == -1)
+            return null;
+        if (!Enum.IsDefined((StopReason)value))
+            throw new InvalidDataException($"Corrupted checkpoint: unknown stop reason {value} in history entry {entry}.");
+        return (StopReason)value;
     }
 
     private static double? SkipDouble(BinaryReader r)

@@ -204,6 +204,17 @@ internal sealed class TrainingDrivers
         LossAndGradient objective = (p, g) => evaluator.Evaluate(p, g);
         var result = optimizer.Minimize(_parameters, objective, progress, CancellationToken.None);
         _channel.Info(MessageSensitivity.None, $"{optimizer.GetType().Name} stopped: {result.Reason} after {result.Iterations} iterations and {result.Evaluations} evaluations; loss {result.Loss:G6}.");
+        // The stop reason goes on the phase's last entry (an entry of its own when it stopped before any iteration).
+        if (iteration > 0)
+            History[^1] = History[^1] with { StopReason = result.Reason };
+        else
+            History.Add(new TrainingEpoch(History.Count + 1, result.Loss, _validation?.Evaluate(_parameters, Span<float>.Empty), clock.Elapsed)
+            {
+                Phase = phase,
+                Optimizer = optimizer.GetType().Name,
+                Evaluations = evaluator.Evaluations,
+                StopReason = result.Reason,
+            });
         if (!double.IsFinite(result.Loss))
             throw Diverged(History.Count, 0, result.Loss);
         if (_checkpoints is not null)

@@ -24,4 +24,7 @@ public sealed record TrainingEpoch(int Epoch, double TrainingLoss, double? Valid
 
     /// <summary>Loss-and-gradient evaluations in this epoch: mini-batches, or full-batch evaluations of a batch optimizer.</summary>
     public int Evaluations { get; init; }
+
+    /// <summary>On the last entry of a batch optimizer's phase: why it stopped (converged, a limit, a failed line search). Otherwise null.</summary>
+    public Optimizers.StopReason? StopReason { get; init; }
 }

@@ -131,6 +131,31 @@ public sealed class TrainingControlsTests
         Assert.All(history.Skip(3).Take(5), h => Assert.Null(h.GradientNorm));
     }
 
+    [Fact]
+    public void AdamHandsOverToLbfgsWhichPolishesOnTheFullBatch()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = Small(new AdamOptimizer());
+        options.L2Regularization = 1e-3f;
+        options.Phases =
+        [
+            new TrainingPhase { Optimizer = new AdamOptimizer { LearningRate = 0.01f }, NumberOfEpochs = 5 },
+            new TrainingPhase { Optimizer = new LbfgsOptimizer { MaximumNumberOfIterations = 30 } },
+        ];
+        var history = new AdamMlpTrainer(ml, options).Fit(Blobs(ml, 30, 1)).Model.TrainingHistory;
+        var adam = history.Where(h => h.Phase == 0).ToList();
+        var lbfgs = history.Where(h => h.Phase == 1).ToList();
+        Assert.Equal(5, adam.Count);
+        Assert.InRange(lbfgs.Count, 1, 30);
+        Assert.All(lbfgs, h => Assert.Equal("LbfgsOptimizer", h.Optimizer));
+        // L-BFGS never raises the full-batch loss, ends below Adam, and says why it stopped.
+        for (int i = 1; i < lbfgs.Count; i++)
+            Assert.True(lbfgs[i].TrainingLoss <= lbfgs[i - 1].TrainingLoss);
+        Assert.True(lbfgs[^1].TrainingLoss < adam[^1].TrainingLoss);
+        Assert.NotNull(lbfgs[^1].StopReason);
+        Assert.All(history.Take(history.Count - 1), h => Assert.Null(h.StopReason));
+    }
+
     public static TheoryData<string, Action<AdamMlpTrainer.Options>> Invalid => new()
     {
         { "GradientClipNorm", o => o.GradientClipNorm = 0 },
@@ -139,6 +164,8 @@ public sealed class TrainingControlsTests
         { "DropoutRate", o => o.DropoutRate = 1 },
         { "DropoutRate", o => o.DropoutRate = -0.1f },
         { "DropoutRate", o => { o.DropoutRate = 0.2f; o.Optimizer = new UserGradientDescent(); } },
+        { "DropoutRate", o => { o.DropoutRate = 0.2f; o.Optimizer = new LbfgsOptimizer(); } },
+        { "HistorySize", o => o.Optimizer = new LbfgsOptimizer { HistorySize = 0 } },
         { "Epochs", o => o.LearningRateSchedule = new CosineAnnealingSchedule { Epochs = 0 } },
         { "NumberOfEpochs", o => o.Phases = [new TrainingPhase { NumberOfEpochs = 0 }] },
         { "Rho", o => o.Phases = [new TrainingPhase(), new TrainingPhase { Optimizer = new AdadeltaOptimizer { Rho = 2 } }] },
