@@ -28,7 +28,7 @@ public sealed class ReferenceTrajectoryTests
 
     public static TheoryData<string> StochasticRuns => new(ReplayedRuns);
 
-    /// <summary>Golden runs whose optimizer does not exist yet (Adadelta, L-BFGS).</summary>
+    /// <summary>Golden runs replayed elsewhere: the full-batch <c>lbfgs</c> runs are in <see cref="LbfgsTests"/>.</summary>
     private static readonly string[] PendingRuns = ["lbfgs"];
 
     [Fact]
