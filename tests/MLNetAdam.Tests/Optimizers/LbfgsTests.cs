@@ -522,7 +522,8 @@ public sealed class LbfgsTests(ITestOutputHelper output)
 
         // No worse than ML.NET's optimum (and, the objectives being the same, not much better either: a better value
         // by more than the slack would mean the L2 scales do not match).
-        Assert.True(ourObjective <= theirObjective + 1e-3, $"ours {ourObjective:F6} vs ML.NET {theirObjective:F6}");
+        // Measured: ours 0.259729, ML.NET 0.259720 (ML.NET stops at a tighter tolerance); "no worse" to 1e-4 relative.
+        Assert.True(ourObjective <= theirObjective * (1 + 1e-4), $"ours {ourObjective:F6} vs ML.NET {theirObjective:F6}");
         Assert.True(ourObjective >= theirObjective - 1e-3, $"ours {ourObjective:F6} is far below ML.NET's {theirObjective:F6}: the L2 scales differ?");
     }
 
