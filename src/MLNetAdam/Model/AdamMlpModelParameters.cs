@@ -1,3 +1,4 @@
+using MLNetAdam.Model.Onnx;
 using MLNetAdam.Numerics.Kernels;
 using MLNetAdam.Trainer;
 
@@ -11,6 +12,76 @@ namespace MLNetAdam.Model;
 public sealed class AdamMlpModelParameters
 {
     private readonly float[] _parameters;
+
+    /// <summary>
+    /// Reads a network from an ONNX file written by <see cref="AdamMlpTransformer.ExportToOnnx(string)"/> (IR version 7,
+    /// operator set 13): layer sizes, activation, class names and the exact weights and biases. The training history is
+    /// not stored, so <see cref="TrainingHistory"/> is empty.
+    /// </summary>
+    /// <param name="path">The ONNX file.</param>
+    /// <exception cref="InvalidDataException">
+    /// The file is not an ONNX model written by MLNetAdam, or it was truncated or modified (a checksum covers every
+    /// byte); the message says what is wrong.
+    /// </exception>
+    public static AdamMlpModelParameters LoadFromOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = File.OpenRead(path);
+        return LoadFromOnnx(stream);
+    }
+
+    /// <summary>
+    /// Reads a network from an ONNX model written by <see cref="AdamMlpTransformer.ExportToOnnx(Stream)"/> (IR version 7,
+    /// operator set 13), from the stream's current position to its end. The training history is not stored, so
+    /// <see cref="TrainingHistory"/> is empty.
+    /// </summary>
+    /// <param name="stream">A readable stream; left open.</param>
+    /// <exception cref="InvalidDataException">
+    /// The data is not an ONNX model written by MLNetAdam, or it was truncated or modified; the message says what is wrong.
+    /// </exception>
+    public static AdamMlpModelParameters LoadFromOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        return OnnxModelReader.Read(stream).ToModel();
+    }
+
+    /// <summary>
+    /// Recovers the network from a model file saved with <c>mlContext.Model.Save</c> whose pipeline contains one
+    /// <see cref="AdamMlpTransformer"/> (the saved file embeds the network as an ONNX model with MLNetAdam's
+    /// metadata). The training history is not stored, so <see cref="TrainingHistory"/> is empty.
+    /// </summary>
+    /// <param name="path">The saved model (.zip).</param>
+    /// <exception cref="InvalidDataException">
+    /// The file is not a saved ML.NET model, holds no MLNetAdam network or more than one, or the network's data is
+    /// corrupt; the message says which.
+    /// </exception>
+    public static AdamMlpModelParameters LoadFromSavedModel(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        using var stream = File.OpenRead(path);
+        return LoadFromSavedModel(stream);
+    }
+
+    /// <summary>
+    /// Recovers the network from a model saved with <c>mlContext.Model.Save</c> whose pipeline contains one
+    /// <see cref="AdamMlpTransformer"/>. The training history is not stored, so <see cref="TrainingHistory"/> is empty.
+    /// </summary>
+    /// <param name="stream">A readable stream holding the saved model; left open.</param>
+    /// <exception cref="InvalidDataException">
+    /// The data is not a saved ML.NET model, holds no MLNetAdam network or more than one, or the network's data is
+    /// corrupt; the message says which.
+    /// </exception>
+    public static AdamMlpModelParameters LoadFromSavedModel(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var networks = SavedModelReader.ReadAll(stream);
+        return networks.Count switch
+        {
+            1 => networks[0].ToModel(),
+            0 => throw new InvalidDataException("The saved model holds no MLNetAdam network (no ONNX model written by AdamMlpTransformer)."),
+            _ => throw new InvalidDataException($"The saved model holds {networks.Count} MLNetAdam networks; LoadFromSavedModel needs exactly one."),
+        };
+    }
 
     internal AdamMlpModelParameters(
         ParameterLayout layout, MlpActivation activation, float[] parameters, IReadOnlyList<string> classNames, IReadOnlyList<TrainingEpoch> history)

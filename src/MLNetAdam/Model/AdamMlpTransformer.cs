@@ -1,6 +1,7 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetAdam.Data;
+using MLNetAdam.Model.Onnx;
 
 namespace MLNetAdam.Model;
 
@@ -63,10 +64,54 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
     /// <param name="inputSchema">Schema of the rows to score.</param>
     public IRowToRowMapper GetRowToRowMapper(DataViewSchema inputSchema) => new ScoringMapper(new ScoringSchema(this, inputSchema));
 
-    /// <summary>Saving is not supported yet: throws <see cref="NotSupportedException"/> with an explanation.</summary>
+    /// <summary>
+    /// Writes the network as a standard ONNX model (IR version 7, operator set 13) that ONNX Runtime and other
+    /// ONNX tools can run: input <c>features</c> float [N, <see cref="AdamMlpModelParameters.InputSize"/>] (N rows),
+    /// outputs <c>probabilities</c> float [N, <see cref="AdamMlpModelParameters.ClassCount"/>] (softmax, equal to
+    /// <c>Score</c>) and <c>label</c> int64 [N] (the 0-based index of the most probable class, i.e.
+    /// <c>PredictedLabel - 1</c>; <see cref="AdamMlpModelParameters.ClassNames"/> gives its name).
+    /// </summary>
+    /// <remarks>
+    /// Each layer is a <c>Gemm</c> with its weights and biases as float initializers, followed by the hidden activation
+    /// (GELU, which opset 13 lacks, is composed of <c>Mul</c>, <c>Add</c> and <c>Tanh</c>), then <c>Softmax</c> and
+    /// <c>ArgMax</c>. The model's metadata holds the layer sizes, activation, class names and a checksum, so
+    /// <see cref="AdamMlpModelParameters.LoadFromOnnx(Stream)"/> can read the network back. The same model always gives
+    /// the same bytes. The stream is written from its current position and left open.
+    /// </remarks>
+    /// <param name="stream">A writable stream.</param>
+    public void ExportToOnnx(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        stream.Write(OnnxExporter.Export(Model));
+    }
+
+    /// <summary>
+    /// Writes the network to the file <paramref name="path"/> as a standard ONNX model (IR version 7, operator set 13);
+    /// see <see cref="ExportToOnnx(Stream)"/> for its inputs and outputs.
+    /// </summary>
+    /// <remarks>
+    /// The model is written to a temporary file in the same folder, flushed to disk and then renamed over
+    /// <paramref name="path"/>, so an existing file is replaced in one step and never left half-written.
+    /// </remarks>
+    /// <param name="path">The file to create or replace; its folder must exist.</param>
+    public void ExportToOnnx(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        byte[] bytes = OnnxExporter.Export(Model);
+        AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
+    /// <summary>
+    /// Saves the model for <c>mlContext.Model.Save</c> as a chain of ML.NET's own transformers that computes the same
+    /// <c>Score</c> and <c>PredictedLabel</c>: <c>ApplyOnnxModel</c> over this network exported to ONNX, a Naive Bayes
+    /// model that turns the arg max into the label key, and column copies. <c>mlContext.Model.Load</c> rebuilds that
+    /// chain without MLNetAdam (it needs the Microsoft.ML.OnnxTransformer and Microsoft.ML.OnnxRuntime packages);
+    /// <see cref="AdamMlpModelParameters.LoadFromSavedModel(string)"/> recovers the network from the saved file.
+    /// The loaded model's <c>Score</c> agrees to float rounding and its <c>PredictedLabel</c> exactly, with the label's
+    /// key values; <c>Score</c> then carries no annotations (no slot names).
+    /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        throw new NotSupportedException(
-            "AdamMlpTransformer cannot be saved with mlContext.Model.Save yet (tracked as issue 4). Keep the fitted model in memory, or read its weights from Model.GetWeights/GetBiases.");
+        PortableScoringChain.Use(this, chain => ((ICanSaveModel)chain).Save(ctx));
 
     /// <summary>Builds the output schema for an input schema and knows where each output column comes from.</summary>
     internal sealed class ScoringSchema

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace MLNetAdam.Numerics.Kernels;
 
@@ -25,6 +26,23 @@ internal static class Gemm
     {
         CheckShapes(a.Length, m * k, b.Length, n * k, c.Length, m * n);
         bool hasBias = !bias.IsEmpty;
+        if (typeof(T) == typeof(float) && n >= FastColumns && m > 1)
+        {
+            // Fast path: C = bias + A·(Bᵀ), with Bᵀ made once in scratch so the register-blocked kernel streams its rows.
+            var cf = MemoryMarshal.Cast<T, float>(c);
+            var transposed = Scratch(ref t_transposed, n * k);
+            GemmKernel.Transpose(MemoryMarshal.Cast<T, float>(b), transposed, n, k);
+            for (int i = 0; i < m; i++)
+            {
+                var row = cf.Slice(i * n, n);
+                if (hasBias)
+                    MemoryMarshal.Cast<T, float>(bias).Slice(0, n).CopyTo(row);
+                else
+                    row.Clear();
+            }
+            GemmKernel.Multiply(MemoryMarshal.Cast<T, float>(a), transposed, cf, m, n, k, accumulate: true);
+            return;
+        }
         // Rows of b are visited in blocks that stay in L1/L2 while every row of a passes over them.
         const int BlockRows = 16;
         for (int j0 = 0; j0 < n; j0 += BlockRows)
@@ -51,6 +69,11 @@ internal static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShapes(a.Length, m * n, b.Length, n * k, c.Length, m * k);
+        if (typeof(T) == typeof(float) && k >= FastColumns)
+        {
+            GemmKernel.Multiply(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, k, n, accumulate: false);
+            return;
+        }
         c.Slice(0, m * k).Clear();
         for (int i = 0; i < m; i++)
         {
@@ -76,6 +99,14 @@ internal static class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShapes(a.Length, m * n, b.Length, m * k, c.Length, n * k);
+        if (typeof(T) == typeof(float) && k >= FastColumns)
+        {
+            // Fast path: C += (Aᵀ)·B with Aᵀ (n×m, small: a batch of gradients) made in scratch.
+            var transposed = Scratch(ref t_transposed, m * n);
+            GemmKernel.Transpose(MemoryMarshal.Cast<T, float>(a), transposed, m, n);
+            GemmKernel.Multiply(transposed, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), n, k, m, accumulate: true);
+            return;
+        }
         for (int i = 0; i < m; i++)
         {
             ReadOnlySpan<T> aRow = a.Slice(i * n, n);
@@ -140,6 +171,20 @@ internal static class Gemm
                     cRow[idx[t]] += s * T.CreateTruncating(val[t]);
             }
         }
+    }
+
+    /// <summary>Below this many output columns the register-blocked kernel would run mostly its scalar tail.</summary>
+    private const int FastColumns = 16;
+
+    // Per-thread scratch for the transposed operand: grown to the largest shape once, then reused (no allocation per step).
+    [ThreadStatic]
+    private static float[]? t_transposed;
+
+    private static Span<float> Scratch(ref float[]? buffer, int length)
+    {
+        if (buffer is null || buffer.Length < length)
+            buffer = new float[length];
+        return buffer.AsSpan(0, length);
     }
 
     private static void CheckShapes(int aLength, int aNeeded, int bLength, int bNeeded, int cLength, int cNeeded)
