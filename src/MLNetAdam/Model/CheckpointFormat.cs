@@ -1,5 +1,6 @@
 using System.IO.Hashing;
 using System.Text;
+using MLNetAdam.Data;
 using MLNetAdam.Optimizers;
 using MLNetAdam.Trainer;
 
@@ -20,28 +21,13 @@ internal static class CheckpointFormat
     /// <param name="data">What to write.</param>
     /// <param name="path">The checkpoint file.</param>
     /// <param name="wrap">For tests: wraps the file stream (for example to fail after some bytes, as a crash would).</param>
-    public static void WriteAtomically(CheckpointData data, string path, Func<Stream, Stream>? wrap = null)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(path);
-        string full = Path.GetFullPath(path);
-        string temporary = full + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        try
+    public static void WriteAtomically(CheckpointData data, string path, Func<Stream, Stream>? wrap = null) =>
+        AtomicFile.Write(path, file =>
         {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                var target = wrap?.Invoke(file) ?? file;
-                Write(data, target);
-                target.Flush();
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temporary);
-            throw;
-        }
-    }
+            var target = wrap?.Invoke(file) ?? file;
+            Write(data, target);
+            target.Flush();
+        });
 
     /// <summary>Writes the whole file format to <paramref name="stream"/>.</summary>
     public static void Write(CheckpointData data, Stream stream)

@@ -1,4 +1,4 @@
-namespace MLNetAdam.Model.Onnx;
+namespace MLNetAdam.Data;
 
 /// <summary>Writes a file so that readers see either the old file or the complete new one, never a partial write.</summary>
 internal static class AtomicFile
