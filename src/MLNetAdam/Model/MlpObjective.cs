@@ -29,6 +29,7 @@ internal sealed class MlpObjective<T>
     private readonly int[] _labels;
     private readonly float[] _weights;
     private readonly float _dropout;
+    private readonly WorkerPool? _pool;
     private readonly SeededRandom? _dropoutRandom;
     private readonly T[][] _dropped;  // hidden activations after dropout (the next layer's input), when dropout is on
     private readonly T[][] _masks;    // 0 or 1 / (1 - p) per hidden unit and row
@@ -40,8 +41,10 @@ internal sealed class MlpObjective<T>
     /// <param name="maxRows">Largest batch.</param>
     /// <param name="dropoutRate">Probability of zeroing each hidden unit in every evaluation (inverted dropout); 0 for none.</param>
     /// <param name="dropoutRandom">Source of the dropout masks (the trainer's stream, so checkpoints capture it); required when <paramref name="dropoutRate"/> &gt; 0.</param>
-    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, SeededRandom? dropoutRandom = null)
+    /// <param name="pool">Threads for the matrix products; null for the calling thread only. Results do not depend on it.</param>
+    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, SeededRandom? dropoutRandom = null, WorkerPool? pool = null)
     {
+        _pool = pool;
         _layout = layout;
         _activation = activation;
         _l2 = T.CreateTruncating(l2Regularization);
@@ -133,7 +136,7 @@ internal sealed class MlpObjective<T>
             if (l == 0 && sparse)
                 Gemm.SparseMultiplyTransposedB(data.SparseView(rowIds), _layout.Weights(parameters, 0), _layout.Biases(parameters, 0), z, outputs, inputs);
             else
-                Gemm.MultiplyTransposedB(LayerInput(l, rows), _layout.Weights(parameters, l), _layout.Biases(parameters, l), z, rows, outputs, inputs);
+                Gemm.MultiplyTransposedB(LayerInput(l, rows), _layout.Weights(parameters, l), _layout.Biases(parameters, l), z, rows, outputs, inputs, _pool);
             if (l < last)
             {
                 Activations.Forward<T>(_activation, z, _post[l].AsSpan(0, rows * outputs));
@@ -173,14 +176,14 @@ internal sealed class MlpObjective<T>
             if (l == 0 && sparse)
                 Gemm.SparseAccumulateTransposedA<T>(dz, data.SparseView(rowIds), gW, outputs, inputs);
             else
-                Gemm.AccumulateTransposedA<T>(dz, LayerInput(l, rows), gW, rows, outputs, inputs);
+                Gemm.AccumulateTransposedA<T>(dz, LayerInput(l, rows), gW, rows, outputs, inputs, _pool);
             gB.Clear();
             for (int r = 0; r < rows; r++)
                 TensorPrimitives.Add(gB, dz.Slice(r * outputs, outputs), gB);
             if (l == 0)
                 break;
             Span<T> delta = _delta.AsSpan(0, rows * inputs);
-            Gemm.Multiply<T>(dz, w, delta, rows, outputs, inputs);
+            Gemm.Multiply<T>(dz, w, delta, rows, outputs, inputs, _pool);
             if (_dropoutRandom is not null)
                 TensorPrimitives.Multiply(delta, _masks[l - 1].AsSpan(0, rows * inputs), delta);
             Activations.Backward<T>(_activation, _pre[l - 1].AsSpan(0, rows * inputs), _post[l - 1].AsSpan(0, rows * inputs), delta);

@@ -105,6 +105,12 @@ public sealed partial class AdamMlpTrainer
         /// <summary>Epochs between checkpoints (counted over all phases). Default 1; must be &gt; 0.</summary>
         public int CheckpointPeriod { get; set; } = 1;
 
+        /// <summary>
+        /// Threads for training (the matrix products are split between them by output columns, so the trained weights
+        /// are bit-identical whatever the count). Null (default) uses every core; must be ≥ 1.
+        /// </summary>
+        public int? NumberOfThreads { get; set; }
+
         /// <summary>Seed of the weight initialization and the shuffling. Null (default) derives it from the <c>MLContext</c>'s seed.</summary>
         public int? Seed { get; set; }
 

@@ -4,6 +4,7 @@ using Microsoft.ML.Runtime;
 using MLNetAdam.Data;
 using MLNetAdam.Model;
 using MLNetAdam.Numerics;
+using MLNetAdam.Numerics.Kernels;
 using MLNetAdam.Optimizers;
 using MLNetAdam.Trainer;
 
@@ -132,8 +133,11 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             CheckCompatible(start, layout, classNames, checkpoint is null ? "initial model" : "checkpoint");
             start.GetParameters().CopyTo(parameters, 0);
         }
+        int threads = _options.NumberOfThreads ?? Environment.ProcessorCount;
+        using var pool = threads > 1 ? new WorkerPool(threads) : null;
         var problem = new TrainingProblem(train, validation, layout, _options.Activation, _options.L2Regularization, random)
         {
+            Pool = pool,
             BatchSize = _options.BatchSize,
             Shuffle = _options.Shuffle,
             GradientClipNorm = _options.GradientClipNorm,
@@ -143,7 +147,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
 
         var phases = Phases(_options);
         channel.Info(MessageSensitivity.None,
-            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")}) with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}.");
+            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")}) with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}, {threads} thread(s), {GemmKernel.InstructionSet} kernels.");
         var checkpoints = _options.CheckpointPath is null ? null
             : new TrainingDrivers.CheckpointSettings(_options.CheckpointPath, _options.CheckpointPeriod, classNames, features.Name);
         var drivers = new TrainingDrivers(problem, parameters, channel, checkpoints);
@@ -261,6 +265,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             nameof(Options.GradientClipNorm), "must be a finite number > 0 (or null for no clipping)", options.GradientClipNorm);
         Require(options.GradientClipValue is null || (options.GradientClipValue > 0 && float.IsFinite(options.GradientClipValue.Value)),
             nameof(Options.GradientClipValue), "must be a finite number > 0 (or null for no clipping)", options.GradientClipValue);
+        Require(options.NumberOfThreads is null or >= 1, nameof(Options.NumberOfThreads), "must be null (all cores) or ≥ 1", options.NumberOfThreads);
         Require(options.CheckpointPeriod > 0, nameof(Options.CheckpointPeriod), "must be > 0", options.CheckpointPeriod);
         Require(options.CheckpointPath is null || options.CheckpointPath.Length > 0, nameof(Options.CheckpointPath), "must be null or a file path", options.CheckpointPath);
         Require(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "must be in [0, 1)", options.DropoutRate);

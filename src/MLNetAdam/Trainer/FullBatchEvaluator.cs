@@ -18,7 +18,7 @@ internal sealed class FullBatchEvaluator
     public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
     {
         _data = data;
-        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount));
+        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount), pool: problem.Pool);
         _rows = new int[data.RowCount];
         for (int i = 0; i < _rows.Length; i++)
             _rows[i] = i;

@@ -70,7 +70,7 @@ internal sealed class TrainingDrivers
         int rows = data.RowCount;
         int batch = Math.Min(_problem.BatchSize, rows);
         int stepsPerEpoch = (rows + batch - 1) / batch;
-        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batch, _problem.DropoutRate, _problem.Random);
+        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batch, _problem.DropoutRate, _problem.Random, _problem.Pool);
         var scheduler = (schedule ?? new ConstantSchedule()).CreateScheduler(optimizer.LearningRate, stepsPerEpoch);
         var gradient = new float[_parameters.Length];
         var state = optimizer.CreateState(_parameters.Length);

@@ -22,4 +22,7 @@ internal sealed record TrainingProblem(
     public float? GradientClipValue { get; init; }
 
     public float DropoutRate { get; init; }
+
+    /// <summary>Threads for the matrix products (null: the calling thread only).</summary>
+    public WorkerPool? Pool { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using MLNetAdam.Numerics;
 
 namespace MLNetAdam.Numerics.Kernels;
 
@@ -21,7 +22,7 @@ internal static class Gemm
     /// (a weight matrix stored [out][in]), <paramref name="c"/> is m×n. An empty <paramref name="bias"/> means zero.
     /// </summary>
     public static void MultiplyTransposedB<T>(
-        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
+        ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k, WorkerPool? pool = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShapes(a.Length, m * k, b.Length, n * k, c.Length, m * n);
@@ -40,7 +41,7 @@ internal static class Gemm
                 else
                     row.Clear();
             }
-            GemmKernel.Multiply(MemoryMarshal.Cast<T, float>(a), transposed, cf, m, n, k, accumulate: true);
+            GemmKernel.Multiply(pool, MemoryMarshal.Cast<T, float>(a), transposed, cf, m, n, k, accumulate: true);
             return;
         }
         // Rows of b are visited in blocks that stay in L1/L2 while every row of a passes over them.
@@ -65,13 +66,13 @@ internal static class Gemm
     /// <c>c[i, :] = sum_j a[i, j] * b[j, :]</c>: <paramref name="a"/> is m×n, <paramref name="b"/> is n×k,
     /// <paramref name="c"/> (m×k) is overwritten. Used to push a layer's gradient back through its weights.
     /// </summary>
-    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, WorkerPool? pool = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShapes(a.Length, m * n, b.Length, n * k, c.Length, m * k);
         if (typeof(T) == typeof(float) && k >= FastColumns)
         {
-            GemmKernel.Multiply(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, k, n, accumulate: false);
+            GemmKernel.Multiply(pool, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, k, n, accumulate: false);
             return;
         }
         c.Slice(0, m * k).Clear();
@@ -95,7 +96,7 @@ internal static class Gemm
     /// <c>c[j, :] += sum_i a[i, j] * b[i, :]</c>: <paramref name="a"/> is m×n, <paramref name="b"/> is m×k,
     /// <paramref name="c"/> is n×k and is accumulated into. This is a weight gradient <c>dZᵀ·X</c>.
     /// </summary>
-    public static void AccumulateTransposedA<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+    public static void AccumulateTransposedA<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, WorkerPool? pool = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         CheckShapes(a.Length, m * n, b.Length, m * k, c.Length, n * k);
@@ -104,7 +105,7 @@ internal static class Gemm
             // Fast path: C += (Aᵀ)·B with Aᵀ (n×m, small: a batch of gradients) made in scratch.
             var transposed = Scratch(ref t_transposed, m * n);
             GemmKernel.Transpose(MemoryMarshal.Cast<T, float>(a), transposed, m, n);
-            GemmKernel.Multiply(transposed, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), n, k, m, accumulate: true);
+            GemmKernel.Multiply(pool, transposed, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), n, k, m, accumulate: true);
             return;
         }
         for (int i = 0; i < m; i++)

@@ -61,6 +61,66 @@ internal static class GemmKernel
             Scalar(ref pa, ref pb, ref pc, m, n, k, accumulate, columnStart, columnEnd);
     }
 
+    /// <summary>
+    /// <see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, int, int)"/> with the columns of C split between the threads of <paramref name="pool"/> (in blocks of
+    /// two vectors, so every element is computed exactly as on one thread: the result does not depend on the thread count).
+    /// </summary>
+    public static unsafe void Multiply(WorkerPool? pool, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
+    {
+        if (pool is null || pool.Threads == 1 || (long)m * n * k < ParallelThreshold || n < 2 * Width)
+        {
+            Multiply(a, b, c, m, n, k, accumulate);
+            return;
+        }
+        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
+            throw new ArgumentException($"Matrix spans are too short for {m}×{k} · {k}×{n} (have {a.Length}, {b.Length}, {c.Length}).");
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var job = t_job ??= new MultiplyJob();
+            job.Set(pa, pb, pc, m, n, k, accumulate);
+            pool.Run(job);
+        }
+    }
+
+    /// <summary>Below this many multiply-adds a product runs on the calling thread: handing it out would cost more.</summary>
+    private const long ParallelThreshold = 1 << 16;
+
+    /// <summary>Floats per vector of the widest path in use.</summary>
+    private static int Width =>
+        Vector512.IsHardwareAccelerated ? Vector512<float>.Count : Vector256.IsHardwareAccelerated ? Vector256<float>.Count : Vector128.IsHardwareAccelerated ? Vector128<float>.Count : 1;
+
+    [ThreadStatic]
+    private static MultiplyJob? t_job;
+
+    /// <summary>One product's operands, shared by the parts; each part computes its own range of columns.</summary>
+    private sealed unsafe class MultiplyJob : IParallelJob
+    {
+        private float* _a, _b, _c;
+        private int _m, _n, _k;
+        private bool _accumulate;
+
+        public void Set(float* a, float* b, float* c, int m, int n, int k, bool accumulate)
+        {
+            _a = a;
+            _b = b;
+            _c = c;
+            (_m, _n, _k, _accumulate) = (m, n, k, accumulate);
+        }
+
+        public void Execute(int part, int parts)
+        {
+            int unit = 2 * Width;
+            int blocks = (_n + unit - 1) / unit;
+            int start = Math.Min(_n, (int)((long)part * blocks / parts) * unit);
+            int end = Math.Min(_n, (int)((long)(part + 1) * blocks / parts) * unit);
+            if (start >= end)
+                return;
+            Multiply(
+                new ReadOnlySpan<float>(_a, _m * _k), new ReadOnlySpan<float>(_b, _k * _n), new Span<float>(_c, _m * _n),
+                _m, _n, _k, _accumulate, start, end);
+        }
+    }
+
     /// <summary>Writes the transpose of the rows×columns matrix <paramref name="source"/> into <paramref name="destination"/> (columns×rows).</summary>
     public static void Transpose(ReadOnlySpan<float> source, Span<float> destination, int rows, int columns)
     {
