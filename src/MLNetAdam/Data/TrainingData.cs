@@ -3,8 +3,9 @@ using MLNetAdam.Numerics.Kernels;
 namespace MLNetAdam.Data;
 
 /// <summary>
-/// The usable training rows, read once into contiguous arrays: features either dense (rows × features,
-/// row-major) or compressed sparse rows, the 0-based class of each row and optional example weights.
+/// The usable training rows, read once: features either dense (rows × features, row-major, in one array or in
+/// chunks of whole rows, so that no single array limits the data size and loading never copies it) or compressed
+/// sparse rows, the 0-based class of each row and optional example weights.
 /// </summary>
 internal sealed class TrainingData
 {
@@ -29,6 +30,14 @@ internal sealed class TrainingData
         if (features.Length != (long)labels.Length * featureCount)
             throw new ArgumentException("Feature array length does not match rows × features.", nameof(features));
         return new TrainingData(featureCount, classCount, labels, weights) { Dense = features };
+    }
+
+    /// <summary>Builds dense data stored in chunks of <paramref name="rowsPerChunk"/> whole rows (the last chunk may be partly used).</summary>
+    public static TrainingData FromDenseChunks(float[][] chunks, int rowsPerChunk, int featureCount, int classCount, int[] labels, float[]? weights)
+    {
+        if (rowsPerChunk <= 0 || (long)chunks.Length * rowsPerChunk < labels.Length || chunks.Any(c => c.Length != rowsPerChunk * featureCount))
+            throw new ArgumentException("Chunks do not hold the rows.", nameof(chunks));
+        return new TrainingData(featureCount, classCount, labels, weights) { Chunks = chunks, RowsPerChunk = rowsPerChunk };
     }
 
     /// <summary>Builds sparse data from CSR arrays (<paramref name="rowStart"/> has labels.Length + 1 entries).</summary>
@@ -69,6 +78,22 @@ internal sealed class TrainingData
     /// <summary>CSR values when stored sparse; otherwise null.</summary>
     public float[]? Values { get; private init; }
 
+    /// <summary>Dense rows in chunks (when built by <see cref="FromDenseChunks"/>); otherwise null.</summary>
+    private float[][]? Chunks { get; init; }
+
+    private int RowsPerChunk { get; init; }
+
+    /// <summary>The features of row <paramref name="id"/> when stored dense.</summary>
+    public ReadOnlySpan<float> DenseRow(int id)
+    {
+        if (Dense is not null)
+            return Dense.AsSpan(id * FeatureCount, FeatureCount);
+        if (Chunks is null)
+            throw new InvalidOperationException("The rows are stored sparse.");
+        (int chunk, int row) = Math.DivRem(id, RowsPerChunk);
+        return Chunks[chunk].AsSpan(row * FeatureCount, FeatureCount);
+    }
+
     /// <summary>Whether the features are stored in CSR form.</summary>
     public bool IsSparse => RowStart is not null;
 
@@ -94,7 +119,7 @@ internal sealed class TrainingData
         {
             for (int c = 0; c < FeatureCount; c++)
             {
-                float v = Dense![(long)r * FeatureCount + c];
+                float v = DenseRow(r)[c];
                 if (v != 0f)
                 {
                     idx.Add(c);

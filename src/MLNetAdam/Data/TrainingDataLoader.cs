@@ -10,9 +10,6 @@ namespace MLNetAdam.Data;
 /// </summary>
 internal static class TrainingDataLoader
 {
-    /// <summary>At most this fraction of non-zero features makes automatic storage choose sparse rows.</summary>
-    public const double SparseDensity = 0.05;
-
     /// <summary>The label column: must exist and be a key type with at least two values.</summary>
     public static DataViewSchema.Column CheckLabel(DataViewSchema schema, string name)
     {
@@ -69,10 +66,8 @@ internal static class TrainingDataLoader
         var columns = weight is null ? new[] { label, features } : new[] { label, features, weight.Value };
 
         var labels = new List<int>();
-        var rowStart = new List<int> { 0 };
-        var indices = new List<int>();
-        var values = new List<float>();
         List<float>? weights = weight is null ? null : new List<float>();
+        RowStore? store = null;
         skipped = 0;
 
         using (var cursor = data.GetRowCursor(columns))
@@ -103,56 +98,86 @@ internal static class TrainingDataLoader
                 featureGetter(ref buffer);
                 if (buffer.Length != featureCount)
                     throw new InvalidOperationException($"Feature column '{features.Name}' holds a vector of {buffer.Length} values in row {cursor.Position}, but its type says {featureCount}.");
-                var rowValues = buffer.GetValues();
-                bool finite = true;
-                foreach (float v in rowValues)
-                {
-                    if (!float.IsFinite(v))
-                    {
-                        finite = false;
-                        break;
-                    }
-                }
-                if (!finite)
+                if (!AllFinite(buffer.GetValues()))
                 {
                     skipped++;
                     continue;
                 }
 
-                // Keep only the non-zero values, whatever the vector's own representation.
-                var rowIndices = buffer.GetIndices();
-                for (int t = 0; t < rowValues.Length; t++)
-                {
-                    if (rowValues[t] != 0f)
-                    {
-                        indices.Add(buffer.IsDense ? t : rowIndices[t]);
-                        values.Add(rowValues[t]);
-                    }
-                }
-                rowStart.Add(values.Count);
+                // The first usable row decides the storage: vectors that arrive sparse stay sparse.
+                store ??= storage == AdamMlpTrainer.FeatureStorage.Sparse || (storage == AdamMlpTrainer.FeatureStorage.Auto && !buffer.IsDense)
+                    ? new SparseStore()
+                    : new DenseStore(featureCount);
+                store.Add(buffer);
                 labels.Add((int)key - 1);
                 weights?.Add(w);
             }
         }
 
-        int rows = labels.Count;
-        bool sparse = storage switch
-        {
-            AdamMlpTrainer.FeatureStorage.Dense => false,
-            AdamMlpTrainer.FeatureStorage.Sparse => true,
-            _ => rows > 0 && values.Count <= SparseDensity * rows * (double)featureCount,
-        };
-        if (sparse)
-            return TrainingData.FromSparse(rowStart.ToArray(), indices.ToArray(), values.ToArray(), featureCount, classCount, labels.ToArray(), weights?.ToArray());
+        store ??= new DenseStore(featureCount);
+        return store.Build(featureCount, classCount, labels.ToArray(), weights?.ToArray());
+    }
 
-        long denseLength = (long)rows * featureCount;
-        if (denseLength > Array.MaxLength)
-            throw new InvalidOperationException($"The training data has {rows} rows × {featureCount} features, more than one dense array can hold ({Array.MaxLength} values).");
-        var dense = new float[denseLength];
-        for (int r = 0; r < rows; r++)
-            for (int t = rowStart[r]; t < rowStart[r + 1]; t++)
-                dense[(long)r * featureCount + indices[t]] = values[t];
-        return TrainingData.FromDense(dense, featureCount, classCount, labels.ToArray(), weights?.ToArray());
+    private static bool AllFinite(ReadOnlySpan<float> values)
+    {
+        foreach (float v in values)
+            if (!float.IsFinite(v))
+                return false;
+        return true;
+    }
+
+    /// <summary>Collects the feature vectors of the usable rows.</summary>
+    private abstract class RowStore
+    {
+        public abstract void Add(in VBuffer<float> row);
+
+        public abstract TrainingData Build(int featureCount, int classCount, int[] labels, float[]? weights);
+    }
+
+    /// <summary>Whole rows in chunks of about 4 MB: the data is held once, never copied into a larger array.</summary>
+    private sealed class DenseStore(int featureCount) : RowStore
+    {
+        private readonly int _rowsPerChunk = Math.Max(1, (1 << 20) / Math.Max(1, featureCount));
+        private readonly List<float[]> _chunks = new();
+        private int _rows;
+
+        public override void Add(in VBuffer<float> row)
+        {
+            int inChunk = _rows % _rowsPerChunk;
+            if (inChunk == 0)
+                _chunks.Add(new float[(long)_rowsPerChunk * featureCount]);
+            row.CopyTo(_chunks[^1].AsSpan(inChunk * featureCount, featureCount));
+            _rows++;
+        }
+
+        public override TrainingData Build(int features, int classCount, int[] labels, float[]? weights) =>
+            TrainingData.FromDenseChunks(_chunks.ToArray(), _rowsPerChunk, features, classCount, labels, weights);
+    }
+
+    /// <summary>Compressed sparse rows: only the non-zero values and their indices.</summary>
+    private sealed class SparseStore : RowStore
+    {
+        private readonly List<int> _rowStart = [0];
+        private readonly List<int> _indices = new();
+        private readonly List<float> _values = new();
+
+        public override void Add(in VBuffer<float> row)
+        {
+            var values = row.GetValues();
+            var indices = row.GetIndices();
+            for (int t = 0; t < values.Length; t++)
+            {
+                if (values[t] != 0f)
+                {
+                    _indices.Add(row.IsDense ? t : indices[t]);
+                    _values.Add(values[t]);
+                }
+            }
+            _rowStart.Add(_values.Count);
+        }
+
+        public override TrainingData Build(int featureCount, int classCount, int[] labels, float[]? weights) =>
+            TrainingData.FromSparse(_rowStart.ToArray(), _indices.ToArray(), _values.ToArray(), featureCount, classCount, labels, weights);
     }
 
     /// <summary>A getter that reads a key column of any unsigned raw type as <see cref="uint"/> (0 = missing).</summary>

@@ -115,7 +115,7 @@ internal sealed class MlpObjective<T>
             }
             if (!sparse)
             {
-                ReadOnlySpan<float> src = data.Dense.AsSpan(id * features, features);
+                ReadOnlySpan<float> src = data.DenseRow(id);
                 Span<T> dst = _input.AsSpan(r * features, features);
                 if (typeof(T) == typeof(float))
                     src.CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<T, float>(dst));
