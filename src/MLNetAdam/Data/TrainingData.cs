@@ -40,6 +40,24 @@ internal sealed class TrainingData
         return new TrainingData(featureCount, classCount, labels, weights) { Chunks = chunks, RowsPerChunk = rowsPerChunk };
     }
 
+    /// <summary>
+    /// A reusable mini-batch buffer for streamed rows: <paramref name="capacity"/> rows whose labels, weights and
+    /// features are rewritten in place for every batch (dense: one row-major array; sparse: CSR arrays whose
+    /// <c>indices</c>/<c>values</c> may be longer than the rows use).
+    /// </summary>
+    public static TrainingData Buffer(int capacity, int featureCount, int classCount, bool sparse, bool weighted, int sparseCapacity = 0) =>
+        sparse
+            ? new TrainingData(featureCount, classCount, new int[capacity], weighted ? new float[capacity] : null)
+            {
+                RowStart = new int[capacity + 1],
+                Indices = new int[sparseCapacity],
+                Values = new float[sparseCapacity],
+            }
+            : new TrainingData(featureCount, classCount, new int[capacity], weighted ? new float[capacity] : null)
+            {
+                Dense = new float[(long)capacity * featureCount],
+            };
+
     /// <summary>Builds sparse data from CSR arrays (<paramref name="rowStart"/> has labels.Length + 1 entries).</summary>
     public static TrainingData FromSparse(int[] rowStart, int[] indices, float[] values, int featureCount, int classCount, int[] labels, float[]? weights)
     {

@@ -118,6 +118,10 @@ internal static class TrainingDataLoader
         return store.Build(featureCount, classCount, labels.ToArray(), weights?.ToArray());
     }
 
+    /// <summary>Whether a row can be trained on: a label in range, a finite non-negative weight, finite features.</summary>
+    public static bool Usable(uint key, int classCount, float weight, in VBuffer<float> features) =>
+        key != 0 && key <= classCount && weight >= 0 && !float.IsInfinity(weight) && AllFinite(features.GetValues());
+
     private static bool AllFinite(ReadOnlySpan<float> values)
     {
         foreach (float v in values)
@@ -181,7 +185,7 @@ internal static class TrainingDataLoader
     }
 
     /// <summary>A getter that reads a key column of any unsigned raw type as <see cref="uint"/> (0 = missing).</summary>
-    private static ValueGetter<uint> KeyGetter(DataViewRow row, DataViewSchema.Column column)
+    public static ValueGetter<uint> KeyGetter(DataViewRow row, DataViewSchema.Column column)
     {
         Type raw = column.Type.RawType;
         if (raw == typeof(uint))

@@ -114,6 +114,19 @@ public sealed partial class AdamMlpTrainer
         /// <summary>Seed of the weight initialization and the shuffling. Null (default) derives it from the <c>MLContext</c>'s seed.</summary>
         public int? Seed { get; set; }
 
+        /// <summary>
+        /// Whether the training rows are read once into memory or streamed from the data view every epoch.
+        /// <see cref="TrainingDataMode.Auto"/> (default) streams only when the data, as float32, would take more than half the
+        /// available memory (and its row count is known, as for a binary <c>.idv</c> file).
+        /// </summary>
+        public TrainingDataMode DataMode { get; set; } = TrainingDataMode.Auto;
+
+        /// <summary>
+        /// Rows held by the seeded shuffle buffer when streaming. Default 10,000; must be ≥ 1. Streamed rows are only locally
+        /// shuffled: a row moves at most about this many places from its position in the data, so pre-shuffle data sorted by label.
+        /// </summary>
+        public int ShuffleBufferSize { get; set; } = 10_000;
+
         /// <summary>How the training rows are held in memory; <see cref="FeatureStorage.Auto"/> picks sparse rows for sparse data. For tests.</summary>
         internal FeatureStorage Storage { get; set; } = FeatureStorage.Auto;
     }

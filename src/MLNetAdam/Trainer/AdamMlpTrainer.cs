@@ -105,7 +105,10 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var label = TrainingDataLoader.CheckLabel(schema, _options.LabelColumnName);
         var features = TrainingDataLoader.CheckFeatures(schema, _options.FeatureColumnName);
         var weight = TrainingDataLoader.CheckWeight(schema, _options.ExampleWeightColumnName);
-        var train = LoadRows(trainData, label, features, weight, channel, "training");
+        int featureCount = ((VectorDataViewType)features.Type).Size;
+        int classCount = (int)((KeyDataViewType)label.Type).Count;
+        bool stream = ShouldStream(trainData, featureCount, channel);
+        var train = stream ? null : LoadRows(trainData, label, features, weight, channel, "training");
 
         TrainingData? validation = null;
         if (validationData is not null)
@@ -120,13 +123,13 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             validation = LoadRows(validationData, vLabel, vFeatures, TrainingDataLoader.CheckWeight(vSchema, _options.ExampleWeightColumnName), channel, "validation");
         }
 
-        var sizes = new List<int> { train.FeatureCount };
+        var sizes = new List<int> { featureCount };
         sizes.AddRange(_options.HiddenLayerSizes);
-        sizes.Add(train.ClassCount);
+        sizes.Add(classCount);
         var layout = new ParameterLayout(sizes);
         var random = new SeededRandom(seed);
         var parameters = Initialize(layout, _options.Activation, random);
-        string[] classNames = ClassNames.Read(label, train.ClassCount);
+        string[] classNames = ClassNames.Read(label, classCount);
         var start = checkpoint is null ? initialModel : checkpoint.Model;
         if (start is not null)
         {
@@ -138,6 +141,8 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var problem = new TrainingProblem(train, validation, layout, _options.Activation, _options.L2Regularization, random)
         {
             Pool = pool,
+            Stream = !stream ? null : batchSize => new StreamingBatches(
+                trainData, label, features, weight, classCount, batchSize, _options.ShuffleBufferSize, sparse: StreamSparse(trainData, features)),
             BatchSize = _options.BatchSize,
             Shuffle = _options.Shuffle,
             GradientClipNorm = _options.GradientClipNorm,
@@ -147,7 +152,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
 
         var phases = Phases(_options);
         channel.Info(MessageSensitivity.None,
-            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")}) with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}, {threads} thread(s), {GemmKernel.InstructionSet} kernels.");
+            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {(train is null ? $"rows streamed through a {_options.ShuffleBufferSize}-row shuffle buffer" : $"{train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")})")} with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}, {threads} thread(s), {GemmKernel.InstructionSet} kernels.");
         var checkpoints = _options.CheckpointPath is null ? null
             : new TrainingDrivers.CheckpointSettings(_options.CheckpointPath, _options.CheckpointPeriod, classNames, features.Name);
         var drivers = new TrainingDrivers(problem, parameters, channel, checkpoints);
@@ -190,6 +195,40 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         // output columns (Score with its annotations, PredictedLabel with the label's key values).
         var reference = _mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(labelName, featureName, weightName);
         return reference.GetOutputSchema(inputSchema);
+    }
+
+    // Streaming keeps memory bounded; Auto streams only when the data, as float32, would take over half the available memory.
+    private bool ShouldStream(IDataView data, int featureCount, IChannel channel)
+    {
+        switch (_options.DataMode)
+        {
+            case TrainingDataMode.InMemory:
+                return false;
+            case TrainingDataMode.Streaming:
+                return true;
+        }
+        if (data.GetRowCount() is not long rows)
+            return false;
+        double bytes = 4.0 * rows * featureCount;
+        double available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes <= 0.5 * available)
+            return false;
+        channel.Info(MessageSensitivity.None, $"The training data ({bytes / (1 << 30):F1} GiB as float32) exceeds half the available memory ({available / (1 << 30):F1} GiB): streaming it every epoch.");
+        return true;
+    }
+
+    // Streamed rows are kept sparse when the storage option says so, or when the first row arrives as a sparse vector.
+    private bool StreamSparse(IDataView data, DataViewSchema.Column features)
+    {
+        if (_options.Storage != FeatureStorage.Auto)
+            return _options.Storage == FeatureStorage.Sparse;
+        using var cursor = data.GetRowCursor([features]);
+        var getter = cursor.GetGetter<VBuffer<float>>(features);
+        VBuffer<float> first = default;
+        if (!cursor.MoveNext())
+            return false;
+        getter(ref first);
+        return !first.IsDense;
     }
 
     // A warm start or resume must fit the network these options and this data describe.
@@ -268,6 +307,8 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         Require(options.NumberOfThreads is null or >= 1, nameof(Options.NumberOfThreads), "must be null (all cores) or ≥ 1", options.NumberOfThreads);
         Require(options.CheckpointPeriod > 0, nameof(Options.CheckpointPeriod), "must be > 0", options.CheckpointPeriod);
         Require(options.CheckpointPath is null || options.CheckpointPath.Length > 0, nameof(Options.CheckpointPath), "must be null or a file path", options.CheckpointPath);
+        Require(Enum.IsDefined(options.DataMode), nameof(Options.DataMode), "must be Auto, InMemory or Streaming", options.DataMode);
+        Require(options.ShuffleBufferSize >= 1, nameof(Options.ShuffleBufferSize), "must be ≥ 1", options.ShuffleBufferSize);
         Require(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "must be in [0, 1)", options.DropoutRate);
         Require(options.Phases is not null, nameof(Options.Phases), "must not be null (leave it empty for a single optimizer)", null);
         if (options.Phases!.Count == 0)
@@ -283,6 +324,9 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             if (phase.Optimizer is StochasticOptimizer)
                 Require(phase.NumberOfEpochs > 0, nameof(Options.NumberOfEpochs), "must be > 0", phase.NumberOfEpochs);
             else
+                Require(options.DataMode != TrainingDataMode.Streaming, nameof(Options.DataMode),
+                    $"must not be Streaming with the full-batch {phase.Optimizer.GetType().Name}, which needs every row in memory for its repeated full passes", options.DataMode);
+            if (phase.Optimizer is not StochasticOptimizer)
                 Require(options.DropoutRate == 0, nameof(Options.DropoutRate), $"must be 0 with the full-batch {phase.Optimizer.GetType().Name}, whose line search needs a deterministic objective", options.DropoutRate);
         }
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.ML.Runtime;
+using MLNetAdam.Data;
 using MLNetAdam.Model;
 using MLNetAdam.Numerics;
 using MLNetAdam.Optimizers;
@@ -66,17 +67,15 @@ internal sealed class TrainingDrivers
     /// <summary>Runs <paramref name="epochs"/> passes of seeded mini-batches, one optimizer step per batch.</summary>
     private void RunStochastic(int phase, StochasticOptimizer optimizer, int epochs, LearningRateSchedule? schedule, CheckpointData? resume)
     {
-        var data = _problem.Train;
-        int rows = data.RowCount;
-        int batch = Math.Min(_problem.BatchSize, rows);
-        int stepsPerEpoch = (rows + batch - 1) / batch;
-        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batch, _problem.DropoutRate, _problem.Random, _problem.Pool);
+        using IBatchSource batches = _problem.Stream is not null
+            ? _problem.Stream(_problem.BatchSize)
+            : new InMemoryBatches(_problem.Train!, _problem.BatchSize);
+        int stepsPerEpoch = batches.StepsPerEpoch;
+        var objective = new MlpObjective<float>(_problem.Layout, _problem.Activation, _problem.L2Regularization, batches.BatchSize, _problem.DropoutRate, _problem.Random, _problem.Pool);
         var scheduler = (schedule ?? new ConstantSchedule()).CreateScheduler(optimizer.LearningRate, stepsPerEpoch);
         var gradient = new float[_parameters.Length];
         var state = optimizer.CreateState(_parameters.Length);
-        var order = new int[rows];
-        for (int i = 0; i < rows; i++)
-            order[i] = i;
+        var order = batches.Order;
 
         long step = 0;
         int done = 0;
@@ -92,16 +91,15 @@ internal sealed class TrainingDrivers
         {
             int epoch = History.Count + 1;
             clock.Restart();
-            if (_problem.Shuffle)
-                Shuffle(order, _problem.Random);
+            batches.StartEpoch(_problem.Random, _problem.Shuffle);
             double lossSum = 0, weightSum = 0, normSum = 0;
             float rate = 0;
-            for (int start = 0; start < rows; start += batch)
+            int steps = 0;
+            while (batches.Next(out var data, out var batchRows))
             {
-                var batchRows = order.AsSpan(start, Math.Min(batch, rows - start));
                 double loss = objective.Evaluate(_parameters, gradient, data, batchRows);
                 if (!double.IsFinite(loss))
-                    throw Diverged(epoch, start / batch, loss);
+                    throw Diverged(epoch, steps, loss);
                 double weight = Math.Max(objective.LastWeight, 0);
                 lossSum += loss * weight;
                 weightSum += weight;
@@ -116,7 +114,12 @@ internal sealed class TrainingDrivers
 
                 rate = scheduler.LearningRate(step++);
                 optimizer.Step(_parameters, gradient, state, rate);
+                steps++;
             }
+            if (steps == 0)
+                throw new InvalidOperationException("No usable training rows: every row of the streamed data has a missing label, a NaN or infinite feature, or an invalid weight.");
+            if (batches is StreamingBatches { Skipped: > 0 } streamed && e == done + 1)
+                _channel.Warning(MessageSensitivity.None, $"Skipped {streamed.Skipped} streamed training rows with a missing label, a NaN or infinite feature, or a negative, NaN or infinite weight.");
             double trainingLoss = weightSum > 0 ? lossSum / weightSum : 0;
             double? validationLoss = _validation?.Evaluate(_parameters, Span<float>.Empty);
             scheduler.EndEpoch(validationLoss ?? trainingLoss);
@@ -126,10 +129,10 @@ internal sealed class TrainingDrivers
                 Phase = phase,
                 Optimizer = optimizer.GetType().Name,
                 LearningRate = rate,
-                GradientNorm = normSum / stepsPerEpoch,
-                Evaluations = stepsPerEpoch,
+                GradientNorm = normSum / steps,
+                Evaluations = steps,
             });
-            Log($"Epoch {e}/{epochs} ({optimizer.GetType().Name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / stepsPerEpoch:G4}");
+            Log($"Epoch {e}/{epochs} ({optimizer.GetType().Name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / steps:G4}");
             if (_checkpoints is not null && (epoch % _checkpoints.Period == 0 || e == epochs))
                 WriteCheckpoint(phase, completed: false, e, step, state, scheduler.SaveState(), order);
         }
@@ -182,7 +185,7 @@ internal sealed class TrainingDrivers
     /// <summary>Hands the full-batch objective to <paramref name="optimizer"/> and records one history entry per iteration.</summary>
     private void RunBatch(int phase, BatchOptimizer optimizer)
     {
-        var evaluator = new FullBatchEvaluator(_problem, _problem.Train, withGradient: true);
+        var evaluator = new FullBatchEvaluator(_problem, _problem.Train ?? throw new InvalidOperationException("A batch optimizer needs the training rows in memory."), withGradient: true);
         var clock = Stopwatch.StartNew();
         int evaluationsBefore = 0;
         int iteration = 0;
@@ -219,16 +222,6 @@ internal sealed class TrainingDrivers
             throw Diverged(History.Count, 0, result.Loss);
         if (_checkpoints is not null)
             WriteCheckpoint(phase, completed: true, 0, 0, null, [], []);
-    }
-
-    // Fisher–Yates with the trainer's seeded generator: the same seed gives the same order.
-    private static void Shuffle(int[] order, SeededRandom random)
-    {
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = random.NextInt(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
     }
 
     private static InvalidOperationException Diverged(int epoch, int batch, double loss) =>
