@@ -83,6 +83,33 @@ public sealed class GemmKernelTests
         }
     }
 
+    [Theory]
+    [InlineData(1, 37, 301, 129)]
+    [InlineData(2, 37, 301, 129)]
+    [InlineData(3, 128, 256, 784)]
+    [InlineData(2, 5, 17, 3)]
+    public void TheTransposedProductSplitsBetweenThreadsExactly(int threads, int m, int n, int k)
+    {
+        float[] a = Random(m * k, 11), w = Random(n * k, 12), bias = Random(n, 13);
+        var expected = new double[m * n];
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double s = bias[j];
+                for (int p = 0; p < k; p++)
+                    s += (double)a[i * k + p] * w[j * k + p];
+                expected[i * n + j] = s;
+            }
+        var single = new float[m * n];
+        GemmKernel.MultiplyTransposed(null, a, w, bias, new float[n * k], single, m, n, k);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(single[i] - expected[i]) <= 1e-5 * (k + 1), $"[{i}] {single[i]} vs {expected[i]}");
+        using var pool = new WorkerPool(threads);
+        var parallel = new float[m * n];
+        GemmKernel.MultiplyTransposed(pool, a, w, bias, new float[n * k], parallel, m, n, k);
+        Assert.Equal(single, parallel);
+    }
+
     [Fact]
     public void ColumnRangesComposeToTheWholeProduct()
     {

@@ -29,19 +29,9 @@ internal static class Gemm
         bool hasBias = !bias.IsEmpty;
         if (typeof(T) == typeof(float) && n >= FastColumns && m > 1)
         {
-            // Fast path: C = bias + A·(Bᵀ), with Bᵀ made once in scratch so the register-blocked kernel streams its rows.
-            var cf = MemoryMarshal.Cast<T, float>(c);
-            var transposed = Scratch(ref t_transposed, n * k);
-            GemmKernel.Transpose(MemoryMarshal.Cast<T, float>(b), transposed, n, k);
-            for (int i = 0; i < m; i++)
-            {
-                var row = cf.Slice(i * n, n);
-                if (hasBias)
-                    MemoryMarshal.Cast<T, float>(bias).Slice(0, n).CopyTo(row);
-                else
-                    row.Clear();
-            }
-            GemmKernel.Multiply(pool, MemoryMarshal.Cast<T, float>(a), transposed, cf, m, n, k, accumulate: true);
+            // Fast path: C = bias + A·(Bᵀ), each thread transposing the slice of B it then streams.
+            GemmKernel.MultiplyTransposed(pool, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(bias),
+                Scratch(ref t_transposed, n * k), MemoryMarshal.Cast<T, float>(c), m, n, k);
             return;
         }
         // Rows of b are visited in blocks that stay in L1/L2 while every row of a passes over them.

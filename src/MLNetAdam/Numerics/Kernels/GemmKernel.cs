@@ -82,6 +82,90 @@ internal static class GemmKernel
         }
     }
 
+    /// <summary>
+    /// <c>C = bias + A·Wᵀ</c> for A (m×k) and W (n×k, a weight matrix stored [out][in]): each thread transposes its own
+    /// range of W's rows into <paramref name="transposed"/> (k×n scratch), fills its columns of C with the bias and
+    /// multiplies, so the transposed slice it reads is the one it just wrote (no cross-core traffic, no serial transpose).
+    /// </summary>
+    public static unsafe void MultiplyTransposed(
+        WorkerPool? pool, ReadOnlySpan<float> a, ReadOnlySpan<float> w, ReadOnlySpan<float> bias, Span<float> transposed, Span<float> c, int m, int n, int k)
+    {
+        if (a.Length < (long)m * k || w.Length < (long)n * k || c.Length < (long)m * n || transposed.Length < (long)n * k || (!bias.IsEmpty && bias.Length < n))
+            throw new ArgumentException($"Spans are too short for {m}×{k} · ({n}×{k})ᵀ.");
+        fixed (float* pa = a, pw = w, pb = bias, pt = transposed, pc = c)
+        {
+            var job = t_transposedJob ??= new TransposedJob();
+            job.Set(pa, pw, bias.IsEmpty ? null : pb, pt, pc, m, n, k);
+            if (pool is null || pool.Threads == 1 || (long)m * n * k < ParallelThreshold || n < 2 * Width)
+                job.Execute(0, 1);
+            else
+                pool.Run(job);
+        }
+    }
+
+    [ThreadStatic]
+    private static TransposedJob? t_transposedJob;
+
+    private sealed unsafe class TransposedJob : IParallelJob
+    {
+        private float* _a, _w, _bias, _t, _c;
+        private int _m, _n, _k;
+
+        public void Set(float* a, float* w, float* bias, float* t, float* c, int m, int n, int k)
+        {
+            _a = a;
+            _w = w;
+            _bias = bias;
+            _t = t;
+            _c = c;
+            (_m, _n, _k) = (m, n, k);
+        }
+
+        public void Execute(int part, int parts)
+        {
+            int unit = 2 * Width;
+            int blocks = (_n + unit - 1) / unit;
+            int start = Math.Min(_n, (int)((long)part * blocks / parts) * unit);
+            int end = Math.Min(_n, (int)((long)(part + 1) * blocks / parts) * unit);
+            if (start >= end)
+                return;
+            // Wᵀ[p, j] = W[j, p] for this part's j; then C[i, j] = bias[j] for its columns; then C += A·Wᵀ.
+            // Eight rows of W at a time, so each write fills eight consecutive floats of a row of Wᵀ.
+            int j8 = start;
+            for (; j8 + 8 <= end; j8 += 8)
+            {
+                float* r0 = _w + (long)j8 * _k;
+                for (int p = 0; p < _k; p++)
+                {
+                    float* d = _t + (long)p * _n + j8;
+                    float* s = r0 + p;
+                    d[0] = s[0];
+                    d[1] = s[_k];
+                    d[2] = s[2 * _k];
+                    d[3] = s[3 * _k];
+                    d[4] = s[4 * _k];
+                    d[5] = s[5 * _k];
+                    d[6] = s[6 * _k];
+                    d[7] = s[7 * _k];
+                }
+            }
+            for (int j = j8; j < end; j++)
+                for (int p = 0; p < _k; p++)
+                    _t[(long)p * _n + j] = _w[(long)j * _k + p];
+            for (int i = 0; i < _m; i++)
+            {
+                var cRow = new Span<float>(_c + (long)i * _n + start, end - start);
+                if (_bias is null)
+                    cRow.Clear();
+                else
+                    new ReadOnlySpan<float>(_bias + start, end - start).CopyTo(cRow);
+            }
+            Multiply(
+                new ReadOnlySpan<float>(_a, _m * _k), new ReadOnlySpan<float>(_t, _k * _n), new Span<float>(_c, _m * _n),
+                _m, _n, _k, accumulate: true, start, end);
+        }
+    }
+
     /// <summary>Below this many multiply-adds a product runs on the calling thread: handing it out would cost more.</summary>
     private const long ParallelThreshold = 1 << 16;
 
