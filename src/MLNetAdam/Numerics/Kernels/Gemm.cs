@@ -124,17 +124,19 @@ internal static class Gemm
     {
         int m = rows.Count;
         CheckShapes(0, 0, weights.Length, n * k, c.Length, m * n);
-        for (int r = 0; r < m; r++)
+        // Output-major: one weight row (all k inputs of output j) stays in cache while every batch row gathers from it,
+        // instead of every batch row touching every weight row.
+        for (int j = 0; j < n; j++)
         {
-            rows.GetRow(r, out ReadOnlySpan<int> idx, out ReadOnlySpan<float> val);
-            Span<T> cRow = c.Slice(r * n, n);
-            for (int j = 0; j < n; j++)
+            ReadOnlySpan<T> wRow = weights.Slice(j * k, k);
+            T b = bias.IsEmpty ? T.Zero : bias[j];
+            for (int r = 0; r < m; r++)
             {
-                ReadOnlySpan<T> wRow = weights.Slice(j * k, k);
+                rows.GetRow(r, out ReadOnlySpan<int> idx, out ReadOnlySpan<float> val);
                 T s = T.Zero;
                 for (int t = 0; t < idx.Length; t++)
                     s += T.CreateTruncating(val[t]) * wRow[idx[t]];
-                cRow[j] = bias.IsEmpty ? s : s + bias[j];
+                c[r * n + j] = bias.IsEmpty ? s : s + b;
             }
         }
     }
@@ -148,16 +150,16 @@ internal static class Gemm
     {
         int m = rows.Count;
         CheckShapes(a.Length, m * n, 0, 0, c.Length, n * k);
-        for (int r = 0; r < m; r++)
+        // Output-major, as the forward product: gradient row j stays in cache while every batch row scatters into it.
+        for (int j = 0; j < n; j++)
         {
-            rows.GetRow(r, out ReadOnlySpan<int> idx, out ReadOnlySpan<float> val);
-            ReadOnlySpan<T> aRow = a.Slice(r * n, n);
-            for (int j = 0; j < n; j++)
+            Span<T> cRow = c.Slice(j * k, k);
+            for (int r = 0; r < m; r++)
             {
-                T s = aRow[j];
+                T s = a[r * n + j];
                 if (s == T.Zero)
                     continue;
-                Span<T> cRow = c.Slice(j * k, k);
+                rows.GetRow(r, out ReadOnlySpan<int> idx, out ReadOnlySpan<float> val);
                 for (int t = 0; t < idx.Length; t++)
                     cRow[idx[t]] += s * T.CreateTruncating(val[t]);
             }
