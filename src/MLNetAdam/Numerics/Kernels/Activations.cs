@@ -20,6 +20,26 @@ internal static class Activations
         public static readonly T Slope = T.CreateTruncating(0.01);
     }
 
+    // g ← z > 0 ? g : slope·g, a vector at a time (a compare mask and a select; no branch), then the scalar tail.
+    // Element-wise, so the vector body and the tail give the same result for the same element.
+    private static void ReluFamilyBackward<T>(ReadOnlySpan<T> z, Span<T> gradient, T slope)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        {
+            var slopes = new Vector<T>(slope);
+            for (; i <= gradient.Length - Vector<T>.Count; i += Vector<T>.Count)
+            {
+                var g = new Vector<T>(gradient.Slice(i));
+                var positive = Vector.GreaterThan(new Vector<T>(z.Slice(i)), Vector<T>.Zero);
+                Vector.ConditionalSelect(positive, g, slope == T.Zero ? Vector<T>.Zero : g * slopes).CopyTo(gradient.Slice(i));
+            }
+        }
+        for (; i < gradient.Length; i++)
+            gradient[i] = z[i] > T.Zero ? gradient[i] : slope == T.Zero ? T.Zero : slope * gradient[i];
+    }
+
     /// <summary>Writes <c>f(z)</c> into <paramref name="output"/> (which may alias <paramref name="z"/>).</summary>
     public static void Forward<T>(MlpActivation activation, ReadOnlySpan<T> z, Span<T> output)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -67,12 +87,8 @@ internal static class Activations
         switch (activation)
         {
             case MlpActivation.Relu:
-                for (int i = 0; i < gradient.Length; i++)
-                    gradient[i] = z[i] > T.Zero ? gradient[i] : T.Zero;
-                break;
             case MlpActivation.LeakyRelu:
-                for (int i = 0; i < gradient.Length; i++)
-                    gradient[i] = z[i] > T.Zero ? gradient[i] : C<T>.Slope * gradient[i];
+                ReluFamilyBackward(z, gradient, activation == MlpActivation.Relu ? T.Zero : C<T>.Slope);
                 break;
             case MlpActivation.Tanh:
                 // f' = 1 - a^2
