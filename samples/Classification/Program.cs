@@ -102,96 +102,96 @@ public static class Program
 
             // Expected output (the epoch times in the log vary from run to run; everything else is the same
             // for the same seed and instruction set):
-            //   Training a 64-64-10 MLP (4810 parameters) on 1423 rows (dense) with AdamOptimizer, seed 1320506085.
-            //   Epoch 1/30: training loss 2.095027, 0.09 s
-            //   Epoch 2/30: training loss 1.486382, 0.03 s
-            //   Epoch 3/30: training loss 1.017941, 0.03 s
-            //   Epoch 4/30: training loss 0.695894, 0.03 s
-            //   Epoch 5/30: training loss 0.503983, 0.04 s
-            //   Epoch 6/30: training loss 0.390546, 0.03 s
-            //   Epoch 7/30: training loss 0.318770, 0.06 s
-            //   Epoch 8/30: training loss 0.273403, 0.04 s
-            //   Epoch 9/30: training loss 0.241176, 0.03 s
-            //   Epoch 10/30: training loss 0.215666, 0.04 s
-            //   Epoch 11/30: training loss 0.196993, 0.03 s
-            //   Epoch 12/30: training loss 0.181432, 0.03 s
-            //   Epoch 13/30: training loss 0.166105, 0.04 s
-            //   Epoch 14/30: training loss 0.153433, 0.08 s
-            //   Epoch 15/30: training loss 0.143359, 0.03 s
-            //   Epoch 16/30: training loss 0.134365, 0.03 s
-            //   Epoch 17/30: training loss 0.127345, 0.03 s
-            //   Epoch 18/30: training loss 0.120317, 0.02 s
-            //   Epoch 19/30: training loss 0.114811, 0.02 s
-            //   Epoch 20/30: training loss 0.109416, 0.02 s
-            //   Epoch 21/30: training loss 0.102536, 0.01 s
-            //   Epoch 22/30: training loss 0.099341, 0.01 s
-            //   Epoch 23/30: training loss 0.094967, 0.02 s
-            //   Epoch 24/30: training loss 0.089263, 0.00 s
-            //   Epoch 25/30: training loss 0.084772, 0.01 s
-            //   Epoch 26/30: training loss 0.082562, 0.01 s
-            //   Epoch 27/30: training loss 0.078632, 0.01 s
-            //   Epoch 28/30: training loss 0.074725, 0.00 s
-            //   Epoch 29/30: training loss 0.072552, 0.00 s
-            //   Epoch 30/30: training loss 0.068365, 0.00 s
+            //   Training a 64-64-10 MLP (4810 parameters) on 1423 rows (dense) with AdamOptimizer, seed 1320506085, 2 thread(s), Vector512 kernels.
+            //   Epoch 1/30 (AdamOptimizer, phase 1, epoch 1 overall): training loss 2.164668, lr 0.001, gradient norm 1.022, 0.07 s
+            //   Epoch 2/30 (AdamOptimizer, phase 1, epoch 2 overall): training loss 1.544810, lr 0.001, gradient norm 1.004, 0.01 s
+            //   Epoch 3/30 (AdamOptimizer, phase 1, epoch 3 overall): training loss 1.016197, lr 0.001, gradient norm 0.9067, 0.01 s
+            //   Epoch 4/30 (AdamOptimizer, phase 1, epoch 4 overall): training loss 0.691030, lr 0.001, gradient norm 0.7888, 0.01 s
+            //   Epoch 5/30 (AdamOptimizer, phase 1, epoch 5 overall): training loss 0.510853, lr 0.001, gradient norm 0.7327, 0.01 s
+            //   Epoch 6/30 (AdamOptimizer, phase 1, epoch 6 overall): training loss 0.396835, lr 0.001, gradient norm 0.6676, 0.01 s
+            //   Epoch 7/30 (AdamOptimizer, phase 1, epoch 7 overall): training loss 0.326825, lr 0.001, gradient norm 0.6734, 0.01 s
+            //   Epoch 8/30 (AdamOptimizer, phase 1, epoch 8 overall): training loss 0.276364, lr 0.001, gradient norm 0.5845, 0.01 s
+            //   Epoch 9/30 (AdamOptimizer, phase 1, epoch 9 overall): training loss 0.242014, lr 0.001, gradient norm 0.6042, 0.01 s
+            //   Epoch 10/30 (AdamOptimizer, phase 1, epoch 10 overall): training loss 0.213360, lr 0.001, gradient norm 0.5546, 0.01 s
+            //   Epoch 11/30 (AdamOptimizer, phase 1, epoch 11 overall): training loss 0.191332, lr 0.001, gradient norm 0.5213, 0.01 s
+            //   Epoch 12/30 (AdamOptimizer, phase 1, epoch 12 overall): training loss 0.173080, lr 0.001, gradient norm 0.5028, 0.01 s
+            //   Epoch 13/30 (AdamOptimizer, phase 1, epoch 13 overall): training loss 0.157965, lr 0.001, gradient norm 0.4705, 0.01 s
+            //   Epoch 14/30 (AdamOptimizer, phase 1, epoch 14 overall): training loss 0.145149, lr 0.001, gradient norm 0.4475, 0.01 s
+            //   Epoch 15/30 (AdamOptimizer, phase 1, epoch 15 overall): training loss 0.135730, lr 0.001, gradient norm 0.455, 0.01 s
+            //   Epoch 16/30 (AdamOptimizer, phase 1, epoch 16 overall): training loss 0.127438, lr 0.001, gradient norm 0.4508, 0.01 s
+            //   Epoch 17/30 (AdamOptimizer, phase 1, epoch 17 overall): training loss 0.118760, lr 0.001, gradient norm 0.4573, 0.02 s
+            //   Epoch 18/30 (AdamOptimizer, phase 1, epoch 18 overall): training loss 0.111839, lr 0.001, gradient norm 0.4152, 0.02 s
+            //   Epoch 19/30 (AdamOptimizer, phase 1, epoch 19 overall): training loss 0.105371, lr 0.001, gradient norm 0.3969, 0.01 s
+            //   Epoch 20/30 (AdamOptimizer, phase 1, epoch 20 overall): training loss 0.099382, lr 0.001, gradient norm 0.3959, 0.01 s
+            //   Epoch 21/30 (AdamOptimizer, phase 1, epoch 21 overall): training loss 0.094598, lr 0.001, gradient norm 0.3791, 0.01 s
+            //   Epoch 22/30 (AdamOptimizer, phase 1, epoch 22 overall): training loss 0.089594, lr 0.001, gradient norm 0.3683, 0.01 s
+            //   Epoch 23/30 (AdamOptimizer, phase 1, epoch 23 overall): training loss 0.084667, lr 0.001, gradient norm 0.3657, 0.01 s
+            //   Epoch 24/30 (AdamOptimizer, phase 1, epoch 24 overall): training loss 0.081536, lr 0.001, gradient norm 0.3676, 0.01 s
+            //   Epoch 25/30 (AdamOptimizer, phase 1, epoch 25 overall): training loss 0.075935, lr 0.001, gradient norm 0.3274, 0.01 s
+            //   Epoch 26/30 (AdamOptimizer, phase 1, epoch 26 overall): training loss 0.073902, lr 0.001, gradient norm 0.337, 0.01 s
+            //   Epoch 27/30 (AdamOptimizer, phase 1, epoch 27 overall): training loss 0.069915, lr 0.001, gradient norm 0.3356, 0.01 s
+            //   Epoch 28/30 (AdamOptimizer, phase 1, epoch 28 overall): training loss 0.066985, lr 0.001, gradient norm 0.3282, 0.01 s
+            //   Epoch 29/30 (AdamOptimizer, phase 1, epoch 29 overall): training loss 0.063718, lr 0.001, gradient norm 0.3037, 0.01 s
+            //   Epoch 30/30 (AdamOptimizer, phase 1, epoch 30 overall): training loss 0.061348, lr 0.001, gradient norm 0.3154, 0.01 s
             //
-            //   Micro Accuracy: 0.9519
-            //   Macro Accuracy: 0.9537
-            //   Log Loss: 0.1532
+            //   Micro Accuracy: 0.9545
+            //   Macro Accuracy: 0.9580
+            //   Log Loss: 0.1423
             //
             //   Confusion table
             //             ||================================================================================
             //   PREDICTED ||     0 |     1 |     2 |     3 |     4 |     5 |     6 |     7 |     8 |     9 | Recall
             //   TRUTH     ||================================================================================
             //           0 ||    40 |     0 |     0 |     0 |     0 |     0 |     0 |     0 |     0 |     0 | 1.0000
-            //           1 ||     0 |    33 |     0 |     0 |     1 |     0 |     0 |     0 |     0 |     0 | 0.9706
+            //           1 ||     0 |    33 |     0 |     0 |     0 |     0 |     0 |     0 |     1 |     0 | 0.9706
             //           2 ||     0 |     0 |    37 |     0 |     0 |     0 |     0 |     0 |     0 |     0 | 1.0000
-            //           3 ||     0 |     0 |     0 |    36 |     0 |     0 |     0 |     0 |     2 |     0 | 0.9474
-            //           4 ||     0 |     1 |     0 |     0 |    36 |     0 |     0 |     0 |     0 |     1 | 0.9474
+            //           3 ||     0 |     0 |     0 |    37 |     0 |     0 |     0 |     0 |     1 |     0 | 0.9737
+            //           4 ||     0 |     0 |     0 |     0 |    36 |     0 |     0 |     0 |     1 |     1 | 0.9474
             //           5 ||     0 |     0 |     0 |     0 |     0 |    40 |     0 |     0 |     0 |     1 | 0.9756
             //           6 ||     0 |     0 |     0 |     0 |     0 |     0 |    26 |     0 |     0 |     0 | 1.0000
-            //           7 ||     0 |     0 |     0 |     0 |     0 |     0 |     0 |    37 |     0 |     0 | 1.0000
-            //           8 ||     0 |     4 |     1 |     1 |     1 |     0 |     0 |     0 |    28 |     0 | 0.8000
-            //           9 ||     0 |     1 |     0 |     0 |     0 |     2 |     0 |     0 |     2 |    43 | 0.8958
+            //           7 ||     0 |     0 |     0 |     1 |     0 |     0 |     0 |    36 |     0 |     0 | 0.9730
+            //           8 ||     0 |     3 |     1 |     0 |     0 |     0 |     0 |     0 |    31 |     0 | 0.8857
+            //           9 ||     0 |     2 |     0 |     0 |     0 |     2 |     0 |     1 |     2 |    41 | 0.8542
             //             ||================================================================================
-            //   Precision ||1.0000 |0.8462 |0.9737 |0.9730 |0.9474 |0.9524 |1.0000 |1.0000 |0.8750 |0.9556 |
+            //   Precision ||1.0000 |0.8684 |0.9737 |0.9737 |1.0000 |0.9524 |1.0000 |0.9730 |0.8611 |0.9535 |
             //
             //   Training loss per epoch (64-64-10 network):
-            //     Epoch  1: 2.0950
-            //     Epoch  2: 1.4864
-            //     Epoch  3: 1.0179
-            //     Epoch  4: 0.6959
-            //     Epoch  5: 0.5040
-            //     Epoch  6: 0.3905
-            //     Epoch  7: 0.3188
-            //     Epoch  8: 0.2734
-            //     Epoch  9: 0.2412
-            //     Epoch 10: 0.2157
-            //     Epoch 11: 0.1970
-            //     Epoch 12: 0.1814
-            //     Epoch 13: 0.1661
-            //     Epoch 14: 0.1534
-            //     Epoch 15: 0.1434
-            //     Epoch 16: 0.1344
-            //     Epoch 17: 0.1273
-            //     Epoch 18: 0.1203
-            //     Epoch 19: 0.1148
-            //     Epoch 20: 0.1094
-            //     Epoch 21: 0.1025
-            //     Epoch 22: 0.0993
-            //     Epoch 23: 0.0950
-            //     Epoch 24: 0.0893
-            //     Epoch 25: 0.0848
-            //     Epoch 26: 0.0826
-            //     Epoch 27: 0.0786
-            //     Epoch 28: 0.0747
-            //     Epoch 29: 0.0726
-            //     Epoch 30: 0.0684
+            //     Epoch  1: 2.1647
+            //     Epoch  2: 1.5448
+            //     Epoch  3: 1.0162
+            //     Epoch  4: 0.6910
+            //     Epoch  5: 0.5109
+            //     Epoch  6: 0.3968
+            //     Epoch  7: 0.3268
+            //     Epoch  8: 0.2764
+            //     Epoch  9: 0.2420
+            //     Epoch 10: 0.2134
+            //     Epoch 11: 0.1913
+            //     Epoch 12: 0.1731
+            //     Epoch 13: 0.1580
+            //     Epoch 14: 0.1451
+            //     Epoch 15: 0.1357
+            //     Epoch 16: 0.1274
+            //     Epoch 17: 0.1188
+            //     Epoch 18: 0.1118
+            //     Epoch 19: 0.1054
+            //     Epoch 20: 0.0994
+            //     Epoch 21: 0.0946
+            //     Epoch 22: 0.0896
+            //     Epoch 23: 0.0847
+            //     Epoch 24: 0.0815
+            //     Epoch 25: 0.0759
+            //     Epoch 26: 0.0739
+            //     Epoch 27: 0.0699
+            //     Epoch 28: 0.0670
+            //     Epoch 29: 0.0637
+            //     Epoch 30: 0.0613
             //
-            //   Label: 2, Prediction: 2, Probability: 0.8470
-            //   Label: 2, Prediction: 2, Probability: 0.9661
-            //   Label: 3, Prediction: 3, Probability: 0.9995
-            //   Label: 8, Prediction: 8, Probability: 0.9861
-            //   Label: 5, Prediction: 5, Probability: 0.9909
+            //   Label: 2, Prediction: 2, Probability: 0.9311
+            //   Label: 2, Prediction: 2, Probability: 0.9857
+            //   Label: 3, Prediction: 3, Probability: 0.9998
+            //   Label: 8, Prediction: 8, Probability: 0.9948
+            //   Label: 5, Prediction: 5, Probability: 0.9958
         }
         finally
         {
