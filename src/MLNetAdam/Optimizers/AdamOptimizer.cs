@@ -1,4 +1,5 @@
 using System.Numerics;
+using MLNetAdam.Numerics;
 
 namespace MLNetAdam.Optimizers;
 
@@ -75,7 +76,10 @@ public sealed class AdamOptimizer : StochasticOptimizer
     public override OptimizerState CreateState(int parameterCount) => new AdamState(parameterCount, AmsGrad);
 
     /// <inheritdoc/>
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate)
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate) =>
+        StepOn(null, parameters, gradient, state, learningRate);
+
+    internal override unsafe void StepOn(WorkerPool? pool, Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate)
     {
         AdamState s = CheckStep<AdamState>(parameters, gradient, state);
         if (s.FirstMoment.Length != parameters.Length)
@@ -100,10 +104,54 @@ public sealed class AdamOptimizer : StochasticOptimizer
             Shrink = DecoupledWeightDecay ? (float)(1.0 - (double)learningRate * WeightDecay) : 1f,
         };
         // The AmsGrad option decides, not the state: a state with a maximum is used without it when AmsGrad is off.
-        Update(parameters, gradient, s.FirstMoment, s.SecondMoment, AmsGrad ? s.MaxSecondMoment : Span<float>.Empty, k);
+        float[]? maximum = AmsGrad ? s.MaxSecondMoment : null;
+        if (pool is null || pool.Threads == 1 || parameters.Length < ParallelLength)
+        {
+            Update(parameters, gradient, s.FirstMoment, s.SecondMoment, maximum, k);
+            return;
+        }
+
+        // The update is element-wise: ranges aligned to the vector width give every element the same bits as one thread.
+        fixed (float* w = parameters, g = gradient)
+        {
+            var job = _job ??= new UpdateJob();
+            job.Set(w, g, parameters.Length, s.FirstMoment, s.SecondMoment, maximum, k);
+            pool.Run(job);
+        }
     }
 
-    private struct Coefficients
+    private const int ParallelLength = 1 << 15;
+
+    private UpdateJob? _job;
+
+    private sealed unsafe class UpdateJob : IParallelJob
+    {
+        private float* _w, _g;
+        private int _n;
+        private float[] _m = [], _v = [];
+        private float[]? _vMax;
+        private Coefficients _k;
+
+        public void Set(float* w, float* g, int n, float[] m, float[] v, float[]? vMax, in Coefficients k)
+        {
+            _w = w;
+            _g = g;
+            (_n, _m, _v, _vMax, _k) = (n, m, v, vMax, k);
+        }
+
+        public void Execute(int part, int parts)
+        {
+            int width = Vector<float>.Count;
+            int blocks = (_n + width - 1) / width;
+            int start = Math.Min(_n, (int)((long)blocks * part / parts) * width);
+            int end = Math.Min(_n, (int)((long)blocks * (part + 1) / parts) * width);
+            int length = end - start;
+            Update(new Span<float>(_w + start, length), new ReadOnlySpan<float>(_g + start, length), _m.AsSpan(start, length), _v.AsSpan(start, length),
+                _vMax is null ? Span<float>.Empty : _vMax.AsSpan(start, length), _k);
+        }
+    }
+
+    internal struct Coefficients
     {
         public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, StepSize, Correction2Sqrt, Epsilon, CoupledDecay, Shrink;
     }

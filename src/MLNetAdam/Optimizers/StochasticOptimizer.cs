@@ -22,6 +22,13 @@ public abstract class StochasticOptimizer : MlpOptimizer
     /// <param name="learningRate">The learning rate for this step.</param>
     public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate);
 
+    /// <summary>
+    /// The trainer's entry point: built-in optimizers whose update is element-wise split it between the pool's threads
+    /// (every element is computed exactly as on one thread); others run <see cref="Step"/> on the calling thread.
+    /// </summary>
+    internal virtual void StepOn(Numerics.WorkerPool? pool, Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate) =>
+        Step(parameters, gradient, state, learningRate);
+
     /// <summary>Throws unless the spans and the state fit each other; returns the typed state.</summary>
     /// <typeparam name="TState">The state type this optimizer creates.</typeparam>
     /// <param name="parameters">The parameters passed to <see cref="Step"/>.</param>

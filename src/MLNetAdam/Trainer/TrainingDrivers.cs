@@ -113,7 +113,7 @@ internal sealed class TrainingDrivers
                     GradientClipping.ClipByValue(gradient, limit);
 
                 rate = scheduler.LearningRate(step++);
-                optimizer.Step(_parameters, gradient, state, rate);
+                optimizer.StepOn(_problem.Pool, _parameters, gradient, state, rate);
                 steps++;
             }
             if (steps == 0)
