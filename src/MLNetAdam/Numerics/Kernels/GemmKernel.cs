@@ -11,8 +11,9 @@ namespace MLNetAdam.Numerics.Kernels;
 /// needs are this one after a transpose (see <see cref="Transpose"/>).
 /// </summary>
 /// <remarks>
-/// The micro-kernel keeps a 4-row × 2-vector block of C in registers and streams one row of B (two vector loads) and
-/// four broadcast elements of A per step of k, so each loaded value feeds several fused multiply-adds. Blocks of C
+/// The micro-kernel keeps a 6-row × 2-vector block of C in registers (4 rows, then 1, for the last rows) and streams one
+/// row of B (two vector loads) and six broadcast elements of A per step of k, so each loaded value feeds several fused
+/// multiply-adds. Blocks of C
 /// columns are the outer loop, so the B panel they read (k × 2 vectors) stays in L2 while every row block of A passes
 /// over it. Every element of C is accumulated over k in increasing order whatever the block it falls in, so the
 /// result depends only on the shapes and the instruction set, never on alignment or on the thread count.
@@ -248,6 +249,8 @@ internal static class GemmKernel
         for (; j + 2 * w <= j1; j += 2 * w)
         {
             int i = 0;
+            for (; i + 6 <= m; i += 6)
+                Block6x2<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
             for (; i + Rows <= m; i += Rows)
                 Block4x2<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
             for (; i < m; i++)
@@ -258,6 +261,73 @@ internal static class GemmKernel
                 Block1x1<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
         if (j < j1)
             Scalar(ref a, ref b, ref c, m, n, k, accumulate, j, j1);
+    }
+
+    // Six rows × two vectors: twelve accumulators, the most that leave registers for the two B vectors and a broadcast
+    // on a 16-register machine; each step of k does 12 FMAs for 2 loads and 6 broadcasts.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block6x2<TOps, TVec>(ref float a, ref float b, ref float c, int n, int k, int i, int j, bool accumulate)
+        where TOps : struct, ISimd<TVec>
+        where TVec : struct
+    {
+        int w = TOps.Width;
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        ref float c1 = ref Unsafe.Add(ref c0, n);
+        ref float c2 = ref Unsafe.Add(ref c1, n);
+        ref float c3 = ref Unsafe.Add(ref c2, n);
+        ref float c4 = ref Unsafe.Add(ref c3, n);
+        ref float c5 = ref Unsafe.Add(ref c4, n);
+        TVec s00, s01, s10, s11, s20, s21, s30, s31, s40, s41, s50, s51;
+        if (accumulate)
+        {
+            s00 = TOps.Load(ref c0); s01 = TOps.Load(ref Unsafe.Add(ref c0, w));
+            s10 = TOps.Load(ref c1); s11 = TOps.Load(ref Unsafe.Add(ref c1, w));
+            s20 = TOps.Load(ref c2); s21 = TOps.Load(ref Unsafe.Add(ref c2, w));
+            s30 = TOps.Load(ref c3); s31 = TOps.Load(ref Unsafe.Add(ref c3, w));
+            s40 = TOps.Load(ref c4); s41 = TOps.Load(ref Unsafe.Add(ref c4, w));
+            s50 = TOps.Load(ref c5); s51 = TOps.Load(ref Unsafe.Add(ref c5, w));
+        }
+        else
+        {
+            s00 = s01 = s10 = s11 = s20 = s21 = s30 = s31 = s40 = s41 = s50 = s51 = TOps.Zero;
+        }
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float a1 = ref Unsafe.Add(ref a0, k);
+        ref float a2 = ref Unsafe.Add(ref a1, k);
+        ref float a3 = ref Unsafe.Add(ref a2, k);
+        ref float a4 = ref Unsafe.Add(ref a3, k);
+        ref float a5 = ref Unsafe.Add(ref a4, k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            TVec b0 = TOps.Load(ref bp);
+            TVec b1 = TOps.Load(ref Unsafe.Add(ref bp, w));
+            TVec x = TOps.Broadcast(Unsafe.Add(ref a0, p));
+            s00 = TOps.MultiplyAdd(x, b0, s00);
+            s01 = TOps.MultiplyAdd(x, b1, s01);
+            x = TOps.Broadcast(Unsafe.Add(ref a1, p));
+            s10 = TOps.MultiplyAdd(x, b0, s10);
+            s11 = TOps.MultiplyAdd(x, b1, s11);
+            x = TOps.Broadcast(Unsafe.Add(ref a2, p));
+            s20 = TOps.MultiplyAdd(x, b0, s20);
+            s21 = TOps.MultiplyAdd(x, b1, s21);
+            x = TOps.Broadcast(Unsafe.Add(ref a3, p));
+            s30 = TOps.MultiplyAdd(x, b0, s30);
+            s31 = TOps.MultiplyAdd(x, b1, s31);
+            x = TOps.Broadcast(Unsafe.Add(ref a4, p));
+            s40 = TOps.MultiplyAdd(x, b0, s40);
+            s41 = TOps.MultiplyAdd(x, b1, s41);
+            x = TOps.Broadcast(Unsafe.Add(ref a5, p));
+            s50 = TOps.MultiplyAdd(x, b0, s50);
+            s51 = TOps.MultiplyAdd(x, b1, s51);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        TOps.Store(ref c0, s00); TOps.Store(ref Unsafe.Add(ref c0, w), s01);
+        TOps.Store(ref c1, s10); TOps.Store(ref Unsafe.Add(ref c1, w), s11);
+        TOps.Store(ref c2, s20); TOps.Store(ref Unsafe.Add(ref c2, w), s21);
+        TOps.Store(ref c3, s30); TOps.Store(ref Unsafe.Add(ref c3, w), s31);
+        TOps.Store(ref c4, s40); TOps.Store(ref Unsafe.Add(ref c4, w), s41);
+        TOps.Store(ref c5, s50); TOps.Store(ref Unsafe.Add(ref c5, w), s51);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
