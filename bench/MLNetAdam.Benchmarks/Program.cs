@@ -3,9 +3,13 @@ using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Running;
 using MLNetAdam.Benchmarks;
 using MLNetAdam.Benchmarks.SideBySide;
+using MLNetAdam.Benchmarks.Sparse;
+using MLNetAdam.Benchmarks.Streaming;
 
 // dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter '*Gemm*']
 // dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- sidebyside [--threads 1,2] [--epochs 10] [...]
+// dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- sparse [--rows 100000] [--features 100000] [--nnz 100] [...]
+// dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- streaming [--rows 2000000] [--epochs 1] [--buffer 10000] [--keep]
 string mode = args.Length > 0 ? args[0] : "help";
 string[] rest = args.Skip(1).ToArray();
 
@@ -41,11 +45,44 @@ switch (mode)
             settings.Threads = new[] { 1, Environment.ProcessorCount }.Distinct().ToArray();
         return SideBySideRunner.Run(settings);
 
-    // Child processes started by the side-by-side runner.
+    case "sparse":
+        return SparseRunner.Run(new SparseRunner.Settings
+        {
+            Rows = Int("--rows", 100_000),
+            Features = Int("--features", 100_000),
+            NonZeros = Int("--nnz", 100),
+            Hidden = Int("--hidden", 100),
+            Epochs = Int("--epochs", 2),
+            DenseRows = Int("--dense-rows", 5_000),
+            CheckRows = Int("--check-rows", 2_000),
+            Threads = Option("--threads") is null ? null : Int("--threads", 0),
+            Seed = Int("--seed", 1),
+        });
+
+    case "streaming":
+        return StreamingRunner.Run(new StreamingRunner.Settings
+        {
+            Rows = Option("--rows") is string r ? long.Parse(r, CultureInfo.InvariantCulture) : 2_000_000,
+            Features = Int("--features", 784),
+            Epochs = Int("--epochs", 1),
+            Buffer = Int("--buffer", 10_000),
+            InMemoryRows = Int("--in-memory-rows", 200_000),
+            Threads = Option("--threads") is null ? null : Int("--threads", 0),
+            Directory = Option("--dir"),
+            File = Option("--file"),
+            Keep = Flag("--keep"),
+            Quantized = Flag("--quantized"),
+            Seed = Int("--seed", 1),
+        });
+
+    // Child processes started by the side-by-side and streaming runners.
     case "gemm-peak":
         return OpenBlasPeak.ChildMain(Int("--threads", 1), Int("--size", 2048));
     case "memory":
         return MemoryProbe.ChildMain(Int("--threads", Environment.ProcessorCount), Int("--epochs", 2));
+    case "streaming-train":
+        return StreamingRunner.ChildMain(Option("--file")!, Option("--mode")!, Int("--take", 0), Int("--epochs", 1), Int("--buffer", 10_000),
+            Int("--threads", Environment.ProcessorCount), Int("--seed", 1));
 
     default:
         Console.WriteLine("""
@@ -54,6 +91,12 @@ switch (mode)
               sidebyside [--threads 1,2] [--epochs 10] [--rounds 1] [--seed 1] [--no-torchsharp] [--no-pytorch]
                          [--pytorch-blas-threads 1] [--predict-seconds 2] [--gemm-size 2048] [--lbfgs-iterations 10] [--no-memory]
                                                 MLNetAdam vs TorchSharp vs PyTorch on Fashion-MNIST
+              sparse [--rows 100000] [--features 100000] [--nnz 100] [--hidden 100] [--epochs 2] [--dense-rows 5000]
+                     [--check-rows 2000] [--threads n] [--seed 1]
+                                                sparse text-like rows vs the same rows densified; sparse = dense model check
+              streaming [--rows 2000000] [--features 784] [--epochs 1] [--buffer 10000] [--in-memory-rows 200000]
+                        [--dir /tmp] [--file existing.idv] [--keep] [--quantized] [--threads n] [--seed 1]
+                                                a synthetic .idv file trained with DataMode=Streaming: peak memory, rows/s vs in memory
             """);
         return mode is "help" or "--help" or "-h" ? 0 : 2;
 }
