@@ -167,12 +167,41 @@ public sealed class AdamMlpModelParameters
             int outputs = Layout.OutputsOf(l);
             // Alternate between the two halves of the scratch buffer; the last layer writes the output directly.
             Span<float> output = l == Layout.LayerCount - 1 ? probabilities : scratch.Slice((l % 2) * widest, outputs);
-            Gemm.MultiplyTransposedB(input, Layout.Weights(parameters, l), Layout.Biases(parameters, l), output, 1, outputs, Layout.InputsOf(l));
+            if (outputs >= RowKernelOutputs)
+            {
+                // One row times the transposed weights: the register-blocked kernel streams Wᵀ's rows and broadcasts
+                // the inputs, several times faster than one dot product per output.
+                Layout.Biases(parameters, l).CopyTo(output);
+                GemmKernel.Multiply(input, TransposedWeights(l), output, 1, outputs, Layout.InputsOf(l), accumulate: true);
+            }
+            else
+            {
+                Gemm.MultiplyTransposedB(input, Layout.Weights(parameters, l), Layout.Biases(parameters, l), output, 1, outputs, Layout.InputsOf(l));
+            }
             if (l < Layout.LayerCount - 1)
                 Activations.Forward<float>(Activation, output, output);
             input = output;
         }
         SoftmaxCrossEntropy.Softmax(probabilities);
+    }
+
+    /// <summary>From this many outputs on, a layer scores through its transposed weights.</summary>
+    private const int RowKernelOutputs = 16;
+
+    private float[]?[]? _transposed;
+
+    // Each layer's Wᵀ (inputs × outputs), made on first use and kept: the weights never change after training.
+    // Two threads racing here both build the same array; either result is correct.
+    private float[] TransposedWeights(int layer)
+    {
+        var all = _transposed ??= new float[]?[Layout.LayerCount];
+        var cached = Volatile.Read(ref all[layer]);
+        if (cached is not null)
+            return cached;
+        var transposed = new float[Layout.WeightLength(layer)];
+        GemmKernel.Transpose(Layout.Weights((ReadOnlySpan<float>)_parameters, layer), transposed, Layout.OutputsOf(layer), Layout.InputsOf(layer));
+        Volatile.Write(ref all[layer], transposed);
+        return transposed;
     }
 
     private void CheckLayer(int layer)
