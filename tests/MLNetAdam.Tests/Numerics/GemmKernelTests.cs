@@ -42,6 +42,11 @@ public sealed class GemmKernelTests
             shapes.Add(sizes[random.Next(sizes.Length)], n, sizes[random.Next(sizes.Length)]);
         shapes.Add(128, 256, 784);
         shapes.Add(9, 100, 3);
+        // One to three rows (a row being scored) take the eight-vector path when there are enough columns.
+        shapes.Add(1, 257, 65);
+        shapes.Add(1, 256, 784);
+        shapes.Add(2, 128, 5);
+        shapes.Add(3, 300, 17);
         return shapes;
     }
 

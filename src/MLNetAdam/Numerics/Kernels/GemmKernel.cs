@@ -245,6 +245,12 @@ internal static class GemmKernel
     {
         int w = TOps.Width;
         int j = j0;
+        // A few rows (one row being scored) would leave the 2-vector kernel waiting on its two FMA chains: eight
+        // independent column vectors per row keep the FMA units busy instead.
+        if (m < Rows)
+            for (; j + 8 * w <= j1; j += 8 * w)
+                for (int i = 0; i < m; i++)
+                    Block1x8<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
         // Column blocks of two vectors, then one vector; the last columns (fewer than a vector) go scalar.
         for (; j + 2 * w <= j1; j += 2 * w)
         {
@@ -379,6 +385,46 @@ internal static class GemmKernel
         TOps.Store(ref c1, s10); TOps.Store(ref Unsafe.Add(ref c1, w), s11);
         TOps.Store(ref c2, s20); TOps.Store(ref Unsafe.Add(ref c2, w), s21);
         TOps.Store(ref c3, s30); TOps.Store(ref Unsafe.Add(ref c3, w), s31);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Block1x8<TOps, TVec>(ref float a, ref float b, ref float c, int n, int k, int i, int j, bool accumulate)
+        where TOps : struct, ISimd<TVec>
+        where TVec : struct
+    {
+        int w = TOps.Width;
+        ref float c0 = ref Unsafe.Add(ref c, i * n + j);
+        TVec s0, s1, s2, s3, s4, s5, s6, s7;
+        if (accumulate)
+        {
+            s0 = TOps.Load(ref c0); s1 = TOps.Load(ref Unsafe.Add(ref c0, w));
+            s2 = TOps.Load(ref Unsafe.Add(ref c0, 2 * w)); s3 = TOps.Load(ref Unsafe.Add(ref c0, 3 * w));
+            s4 = TOps.Load(ref Unsafe.Add(ref c0, 4 * w)); s5 = TOps.Load(ref Unsafe.Add(ref c0, 5 * w));
+            s6 = TOps.Load(ref Unsafe.Add(ref c0, 6 * w)); s7 = TOps.Load(ref Unsafe.Add(ref c0, 7 * w));
+        }
+        else
+        {
+            s0 = s1 = s2 = s3 = s4 = s5 = s6 = s7 = TOps.Zero;
+        }
+        ref float a0 = ref Unsafe.Add(ref a, i * k);
+        ref float bp = ref Unsafe.Add(ref b, j);
+        for (int p = 0; p < k; p++)
+        {
+            TVec x = TOps.Broadcast(Unsafe.Add(ref a0, p));
+            s0 = TOps.MultiplyAdd(x, TOps.Load(ref bp), s0);
+            s1 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, w)), s1);
+            s2 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, 2 * w)), s2);
+            s3 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, 3 * w)), s3);
+            s4 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, 4 * w)), s4);
+            s5 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, 5 * w)), s5);
+            s6 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, 6 * w)), s6);
+            s7 = TOps.MultiplyAdd(x, TOps.Load(ref Unsafe.Add(ref bp, 7 * w)), s7);
+            bp = ref Unsafe.Add(ref bp, n);
+        }
+        TOps.Store(ref c0, s0); TOps.Store(ref Unsafe.Add(ref c0, w), s1);
+        TOps.Store(ref Unsafe.Add(ref c0, 2 * w), s2); TOps.Store(ref Unsafe.Add(ref c0, 3 * w), s3);
+        TOps.Store(ref Unsafe.Add(ref c0, 4 * w), s4); TOps.Store(ref Unsafe.Add(ref c0, 5 * w), s5);
+        TOps.Store(ref Unsafe.Add(ref c0, 6 * w), s6); TOps.Store(ref Unsafe.Add(ref c0, 7 * w), s7);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
