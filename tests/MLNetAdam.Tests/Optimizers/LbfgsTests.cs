@@ -869,38 +869,8 @@ public sealed class LbfgsTests(ITestOutputHelper output)
         }
 
         // PyTorch's layers are [W (out × in), b]; the flat layout is each layer's W row-major, then its b.
-        private static float[] Flatten(ParameterLayout layout, JsonElement layers)
-        {
-            Assert.Equal(layout.LayerCount, layers.GetArrayLength());
-            var flat = new float[layout.ParameterCount];
-            var written = new bool[flat.Length];
-            int l = 0;
-            foreach (JsonElement layer in layers.EnumerateArray())
-            {
-                int inputs = layout.InputsOf(l), outputs = layout.OutputsOf(l);
-                double[][] w = layer[0].EnumerateArray().Select(ToDoubles).ToArray();
-                double[] b = ToDoubles(layer[1]);
-                Assert.Equal(outputs, w.Length);
-                Assert.Equal(outputs, b.Length);
-                for (int o = 0; o < outputs; o++)
-                {
-                    Assert.Equal(inputs, w[o].Length);
-                    for (int i = 0; i < inputs; i++)
-                        Set(layout.WeightOffset(l) + o * inputs + i, w[o][i]);
-                    Set(layout.BiasOffset(l) + o, b[o]);
-                }
-                l++;
-            }
-            Assert.All(written, Assert.True);
-            return flat;
-
-            void Set(int index, double value)
-            {
-                Assert.False(written[index]);
-                written[index] = true;
-                flat[index] = (float)value;
-            }
-        }
+        private static float[] Flatten(ParameterLayout layout, JsonElement layers) =>
+            ReferenceTrajectoryTests.Flatten(layout, layers).Select(v => (float)v).ToArray();
     }
 
     private static JsonDocument LoadGolden() => JsonDocument.Parse(File.ReadAllText(TestData.PathOf(GoldenFile)));

@@ -194,7 +194,7 @@ public sealed class ReferenceTrajectoryTests
     /// Packs PyTorch-ordered weights — one <c>[W, b]</c> pair per layer, <c>W</c> as [out][in] — into the flat
     /// parameter vector in <paramref name="layout"/> order (each layer: W row-major, then b).
     /// </summary>
-    private static double[] Flatten(ParameterLayout layout, JsonElement layers)
+    internal static double[] Flatten(ParameterLayout layout, JsonElement layers)
     {
         Assert.Equal(layout.LayerCount, layers.GetArrayLength());
         var flat = new double[layout.ParameterCount];
