@@ -16,7 +16,7 @@ internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
-    private readonly CountdownEvent _done;
+    private readonly SemaphoreSlim _done;
     private IParallelJob? _job;
     private Exception? _error;
     private volatile bool _stopping;
@@ -28,7 +28,9 @@ internal sealed class WorkerPool : IDisposable
         Threads = threads;
         _threads = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
-        _done = new CountdownEvent(1);
+        // A semaphore rather than a CountdownEvent: its wait allocates nothing even when it has to block
+        // (ManualResetEventSlim creates its lock object lazily, on the first blocking wait).
+        _done = new SemaphoreSlim(0);
         for (int i = 0; i < _threads.Length; i++)
         {
             int part = i + 1;
@@ -51,7 +53,6 @@ internal sealed class WorkerPool : IDisposable
         }
         _job = job;
         _error = null;
-        _done.Reset(Threads - 1);
         foreach (var start in _start)
             start.Release();
         try
@@ -60,7 +61,8 @@ internal sealed class WorkerPool : IDisposable
         }
         finally
         {
-            _done.Wait();
+            for (int i = 1; i < Threads; i++)
+                _done.Wait();
             _job = null;
         }
         if (_error is not null)
@@ -84,7 +86,7 @@ internal sealed class WorkerPool : IDisposable
             }
             finally
             {
-                _done.Signal();
+                _done.Release();
             }
         }
     }
