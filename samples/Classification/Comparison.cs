@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using Microsoft.ML;
-using MLNetAdam;
+using MLNetAdam.Training;
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
-using MLNetAdam.Trainer;
 
 namespace Classification;
 

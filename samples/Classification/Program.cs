@@ -2,7 +2,7 @@ using System.IO.Compression;
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
 using Microsoft.ML.Transforms;
-using MLNetAdam;
+using MLNetAdam.Training;
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
 

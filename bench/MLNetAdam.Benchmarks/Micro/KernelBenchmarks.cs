@@ -84,19 +84,19 @@ public class GemmBenchmarks
     public void Forward3() => Gemm.MultiplyTransposedB<float>(_a2, _w3, _b3, _z3, Shapes.B, Shapes.Out, Shapes.H2, _pool);
 
     [Benchmark(Description = "bwd dW1+=dZ1ᵀ·X (256×128)·(128×784)"), Flops(2.0 * 128 * 784 * 256)]
-    public void WeightGradient1() => Gemm.AccumulateTransposedA<float>(_dz1, _x, _gw1, Shapes.B, Shapes.H1, Shapes.In, _pool);
+    public void WeightGradient1() => Gemm.AccumulateTransposedA<float>(_dz1, _x, _gw1, Shapes.H1, Shapes.In, Shapes.B, _pool);
 
     [Benchmark(Description = "bwd dW2+=dZ2ᵀ·A1 (128×128)·(128×256)"), Flops(2.0 * 128 * 256 * 128)]
-    public void WeightGradient2() => Gemm.AccumulateTransposedA<float>(_dz2, _a1, _gw2, Shapes.B, Shapes.H2, Shapes.H1, _pool);
+    public void WeightGradient2() => Gemm.AccumulateTransposedA<float>(_dz2, _a1, _gw2, Shapes.H2, Shapes.H1, Shapes.B, _pool);
 
     [Benchmark(Description = "bwd dW3+=dZ3ᵀ·A2 (10×128)·(128×128)"), Flops(2.0 * 128 * 128 * 10)]
-    public void WeightGradient3() => Gemm.AccumulateTransposedA<float>(_dz3, _a2, _gw3, Shapes.B, Shapes.Out, Shapes.H2, _pool);
+    public void WeightGradient3() => Gemm.AccumulateTransposedA<float>(_dz3, _a2, _gw3, Shapes.Out, Shapes.H2, Shapes.B, _pool);
 
     [Benchmark(Description = "bwd dA1=dZ2·W2 (128×128)·(128×256)"), Flops(2.0 * 128 * 256 * 128)]
-    public void InputGradient2() => Gemm.Multiply<float>(_dz2, _w2, _d1, Shapes.B, Shapes.H2, Shapes.H1, _pool);
+    public void InputGradient2() => Gemm.Multiply<float>(_dz2, _w2, _d1, Shapes.B, Shapes.H1, Shapes.H2, _pool);
 
     [Benchmark(Description = "bwd dA2=dZ3·W3 (128×10)·(10×128)"), Flops(2.0 * 128 * 128 * 10)]
-    public void InputGradient3() => Gemm.Multiply<float>(_dz3, _w3, _d2, Shapes.B, Shapes.Out, Shapes.H2, _pool);
+    public void InputGradient3() => Gemm.Multiply<float>(_dz3, _w3, _d2, Shapes.B, Shapes.H2, Shapes.Out, _pool);
 }
 
 /// <summary>
@@ -129,10 +129,10 @@ public class ElementwiseBenchmarks
     }
 
     [Benchmark(Description = "ReLU forward 128×256")]
-    public void ReluForward() => Activations.Forward<float>(MlpActivation.Relu, _z, _a);
+    public void ReluForward() => Activation.For(MlpActivation.Relu).Forward<float>(_z, _a);
 
     [Benchmark(Description = "ReLU backward 128×256")]
-    public void ReluBackward() => Activations.Backward<float>(MlpActivation.Relu, _z, _a, _delta);
+    public void ReluBackward() => Activation.For(MlpActivation.Relu).Backward<float>(_z, _a, _delta);
 
     [Benchmark(Description = "softmax-CE loss+grad 128×10")]
     public double SoftmaxCrossEntropyLossAndGradient()

@@ -3,6 +3,7 @@ using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
+using MLNetAdam.Training;
 
 namespace MLNetAdam.Benchmarks.SideBySide;
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using MLNetAdam.Model;
 using System.Runtime.InteropServices;
 using System.Text;
+using MLNetAdam.Training;
 
 namespace MLNetAdam.Benchmarks.SideBySide;
 

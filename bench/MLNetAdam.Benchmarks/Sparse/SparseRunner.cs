@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Microsoft.ML;
 using MLNetAdam.Optimizers;
-using MLNetAdam.Trainer;
+using MLNetAdam.Training;
 
 namespace MLNetAdam.Benchmarks.Sparse;
 

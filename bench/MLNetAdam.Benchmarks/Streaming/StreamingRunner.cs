@@ -4,7 +4,7 @@ using System.Runtime.InteropServices;
 using Microsoft.ML;
 using MLNetAdam.Benchmarks.SideBySide;
 using MLNetAdam.Optimizers;
-using MLNetAdam.Trainer;
+using MLNetAdam.Training;
 
 namespace MLNetAdam.Benchmarks.Streaming;
 

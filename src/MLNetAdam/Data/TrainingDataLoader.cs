@@ -5,61 +5,15 @@ using Microsoft.ML.Runtime;
 namespace MLNetAdam.Data;
 
 /// <summary>
-/// Checks the training columns and reads the usable rows of an <see cref="IDataView"/> once into a <see cref="TrainingData"/>.
+/// Reads the usable rows of an <see cref="IDataView"/> (whose columns <see cref="ColumnChecks"/> has checked) once into a <see cref="TrainingData"/>.
 /// Rows with a missing label, a NaN or infinite feature, or a negative or NaN weight are skipped and counted.
 /// </summary>
 internal static class TrainingDataLoader
 {
-    /// <summary>The label column: must exist and be a key type with at least two values.</summary>
-    public static DataViewSchema.Column CheckLabel(DataViewSchema schema, string name)
-    {
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentException($"Label column '{name}' was not found in the data. Set Options.LabelColumnName to the label column.", nameof(schema));
-        if (column.Type is not KeyDataViewType key)
-            throw new ArgumentException(
-                $"Label column '{name}' has type {column.Type}, but AdamMlpTrainer needs a key type. Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer.",
-                nameof(schema));
-        if (key.Count < 2 || key.Count > int.MaxValue)
-            throw new ArgumentException($"Label column '{name}' is a key with {key.Count} values; a classifier needs between 2 and {int.MaxValue} classes.", nameof(schema));
-        return column;
-    }
-
-    /// <summary>The feature column: must exist and be a known-size vector of Single.</summary>
-    public static DataViewSchema.Column CheckFeatures(DataViewSchema schema, string name)
-    {
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentException($"Feature column '{name}' was not found in the data. Set Options.FeatureColumnName, or build it with mlContext.Transforms.Concatenate(\"{name}\", ...).", nameof(schema));
-        CheckFeatureType(name, column.Type);
-        return column;
-    }
-
-    /// <summary>Throws unless <paramref name="type"/> is a known-size vector of Single.</summary>
-    public static void CheckFeatureType(string name, DataViewType type)
-    {
-        if (type is not VectorDataViewType vector)
-            throw new ArgumentException($"Feature column '{name}' has type {type}, but a vector of Single is needed. Use mlContext.Transforms.Concatenate(\"{name}\", ...) to make one.");
-        if (vector.ItemType != NumberDataViewType.Single)
-            throw new ArgumentException($"Feature column '{name}' is a vector of {vector.ItemType}, but a vector of Single is needed. Convert it with mlContext.Transforms.Conversion.ConvertType.");
-        if (!vector.IsKnownSize)
-            throw new ArgumentException($"Feature column '{name}' is a vector of variable size; a vector of known size is needed.");
-    }
-
-    /// <summary>The optional weight column: must be a Single scalar.</summary>
-    public static DataViewSchema.Column? CheckWeight(DataViewSchema schema, string? name)
-    {
-        if (name is null)
-            return null;
-        var column = schema.GetColumnOrNull(name)
-            ?? throw new ArgumentException($"Example weight column '{name}' was not found in the data.", nameof(schema));
-        if (column.Type != NumberDataViewType.Single)
-            throw new ArgumentException($"Example weight column '{name}' has type {column.Type}, but Single is needed.", nameof(schema));
-        return column;
-    }
-
     /// <summary>Reads the usable rows. <paramref name="skipped"/> counts the rows left out.</summary>
     public static TrainingData Load(
         IDataView data, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
-        AdamMlpTrainer.FeatureStorage storage, out long skipped)
+        FeatureStorage storage, out long skipped)
     {
         int featureCount = ((VectorDataViewType)features.Type).Size;
         int classCount = (int)((KeyDataViewType)label.Type).Count;
@@ -105,7 +59,7 @@ internal static class TrainingDataLoader
                 }
 
                 // The first usable row decides the storage: vectors that arrive sparse stay sparse.
-                store ??= storage == AdamMlpTrainer.FeatureStorage.Sparse || (storage == AdamMlpTrainer.FeatureStorage.Auto && !buffer.IsDense)
+                store ??= storage == FeatureStorage.Sparse || (storage == FeatureStorage.Auto && !buffer.IsDense)
                     ? new SparseStore()
                     : new DenseStore(featureCount);
                 store.Add(buffer);

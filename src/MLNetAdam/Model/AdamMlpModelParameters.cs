@@ -1,6 +1,5 @@
-using MLNetAdam.Model.Onnx;
 using MLNetAdam.Numerics.Kernels;
-using MLNetAdam.Trainer;
+using MLNetAdam.Persistence.Onnx;
 
 namespace MLNetAdam.Model;
 
@@ -42,7 +41,7 @@ public sealed class AdamMlpModelParameters
     public static AdamMlpModelParameters LoadFromOnnx(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        return OnnxModelReader.Read(stream).ToModel();
+        return FromOnnx(OnnxModelReader.Read(stream));
     }
 
     /// <summary>
@@ -77,14 +76,14 @@ public sealed class AdamMlpModelParameters
         var networks = SavedModelReader.ReadAll(stream);
         return networks.Count switch
         {
-            1 => networks[0].ToModel(),
+            1 => FromOnnx(networks[0]),
             0 => throw new InvalidDataException("The saved model holds no MLNetAdam network (no ONNX model written by AdamMlpTransformer)."),
             _ => throw new InvalidDataException($"The saved model holds {networks.Count} MLNetAdam networks; LoadFromSavedModel needs exactly one."),
         };
     }
 
     internal AdamMlpModelParameters(
-        ParameterLayout layout, MlpActivation activation, float[] parameters, IReadOnlyList<string> classNames, IReadOnlyList<TrainingEpoch> history)
+        ParameterLayout layout, MlpActivation activation, float[] parameters, IReadOnlyList<string> classNames, IReadOnlyList<TrainingHistoryEntry> history)
     {
         if (parameters.Length != layout.ParameterCount)
             throw new ArgumentException($"Expected {layout.ParameterCount} parameters; got {parameters.Length}.", nameof(parameters));
@@ -118,7 +117,7 @@ public sealed class AdamMlpModelParameters
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>One entry per epoch (or per iteration of a batch optimizer).</summary>
-    public IReadOnlyList<TrainingEpoch> TrainingHistory { get; }
+    public IReadOnlyList<TrainingHistoryEntry> TrainingHistory { get; }
 
     /// <summary>Total number of weights and biases.</summary>
     public int ParameterCount => _parameters.Length;
@@ -148,45 +147,37 @@ public sealed class AdamMlpModelParameters
     public float[] PredictProbabilities(ReadOnlySpan<float> features)
     {
         var probabilities = new float[ClassCount];
-        Score(features, probabilities, CreateScratch());
+        Score(features, probabilities, CreateForwardPass());
         return probabilities;
     }
 
-    internal float[] CreateScratch() => new float[2 * Layout.Sizes.Max()];
+    /// <summary>A forward pass for scoring up to <paramref name="maxRows"/> rows at a time, through the cached transposed weights.</summary>
+    internal ForwardPass<float> CreateForwardPass(int maxRows = 1) => new(Layout, Activation, maxRows, TransposedWeights);
 
-    /// <summary>Forward pass for one row into <paramref name="probabilities"/>, using caller-owned scratch (no allocation).</summary>
-    internal void Score(ReadOnlySpan<float> features, Span<float> probabilities, Span<float> scratch)
+    /// <summary>Class probabilities of one row into <paramref name="probabilities"/>, through caller-owned <paramref name="pass"/> (no allocation).</summary>
+    internal void Score(ReadOnlySpan<float> features, Span<float> probabilities, ForwardPass<float> pass)
     {
         if (features.Length != InputSize)
             throw new ArgumentException($"Expected {InputSize} features; got {features.Length}.", nameof(features));
-        int widest = scratch.Length / 2;
-        ReadOnlySpan<float> input = features;
-        ReadOnlySpan<float> parameters = _parameters;
-        for (int l = 0; l < Layout.LayerCount; l++)
-        {
-            int outputs = Layout.OutputsOf(l);
-            // Alternate between the two halves of the scratch buffer; the last layer writes the output directly.
-            Span<float> output = l == Layout.LayerCount - 1 ? probabilities : scratch.Slice((l % 2) * widest, outputs);
-            if (outputs >= RowKernelOutputs)
-            {
-                // One row times the transposed weights: the register-blocked kernel streams Wᵀ's rows and broadcasts
-                // the inputs, several times faster than one dot product per output.
-                Layout.Biases(parameters, l).CopyTo(output);
-                GemmKernel.Multiply(input, TransposedWeights(l), output, 1, outputs, Layout.InputsOf(l), accumulate: true);
-            }
-            else
-            {
-                Gemm.MultiplyTransposedB(input, Layout.Weights(parameters, l), Layout.Biases(parameters, l), output, 1, outputs, Layout.InputsOf(l));
-            }
-            if (l < Layout.LayerCount - 1)
-                Activations.Forward<float>(Activation, output, output);
-            input = output;
-        }
-        SoftmaxCrossEntropy.Softmax(probabilities);
+        var logits = pass.Run(_parameters, features, rows: 1);
+        logits.CopyTo(probabilities);
+        SoftmaxCrossEntropy.Softmax(probabilities.Slice(0, ClassCount));
     }
 
-    /// <summary>From this many outputs on, a layer scores through its transposed weights.</summary>
-    private const int RowKernelOutputs = 16;
+    /// <summary>The network as plain data for the ONNX writer.</summary>
+    internal OnnxNetwork ToOnnx() => new(Layout.Sizes, Activation.ToString(), _parameters, ClassNames.ToArray());
+
+    /// <summary>The ONNX form of the hidden activation (the activation table's).</summary>
+    internal OnnxActivationWriter OnnxActivation => Model.Activation.For(Activation).WriteOnnx;
+
+    /// <summary>A model from a network read back from ONNX (no training history); an unknown activation name is corrupt data.</summary>
+    internal static AdamMlpModelParameters FromOnnx(OnnxNetwork network)
+    {
+        var activation = Model.Activation.ForName(network.Activation)
+            ?? throw new InvalidDataException(
+                $"Not a valid MLNetAdam ONNX model: unknown activation '{(network.Activation.Length <= 40 ? network.Activation : network.Activation[..40] + "…")}' (expected one of {string.Join(", ", Enum.GetNames<MlpActivation>())}).");
+        return new AdamMlpModelParameters(new ParameterLayout(network.LayerSizes), activation.Kind, network.Parameters, network.ClassNames, []);
+    }
 
     private float[]?[]? _transposed;
 

@@ -1,12 +1,13 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using MLNetAdam.Data;
-using MLNetAdam.Model.Onnx;
+using MLNetAdam.Persistence;
+using MLNetAdam.Persistence.Onnx;
 
 namespace MLNetAdam.Model;
 
 /// <summary>
-/// The fitted MLP classifier returned by <see cref="AdamMlpTrainer"/>. Adds two columns, as ML.NET's multiclass
+/// The fitted MLP classifier returned by <c>AdamMlpTrainer</c>. Adds two columns, as ML.NET's multiclass
 /// trainers do: <c>Score</c>, a vector of class probabilities (softmax, summing to 1; slot names are the class
 /// names), and <c>PredictedLabel</c>, the most probable class as a key of the label's key type, carrying the
 /// label's key values so that <c>MapKeyToValue</c> restores the original labels.
@@ -82,7 +83,7 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
     public void ExportToOnnx(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);
-        stream.Write(OnnxExporter.Export(Model));
+        stream.Write(OnnxExporter.Export(Model.ToOnnx(), Model.OnnxActivation));
     }
 
     /// <summary>
@@ -97,7 +98,7 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
     public void ExportToOnnx(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        byte[] bytes = OnnxExporter.Export(Model);
+        byte[] bytes = OnnxExporter.Export(Model.ToOnnx(), Model.OnnxActivation);
         AtomicFile.Write(path, stream => stream.Write(bytes));
     }
 
@@ -111,7 +112,15 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
     /// key values; <c>Score</c> then carries no annotations (no slot names).
     /// </summary>
     void ICanSaveModel.Save(ModelSaveContext ctx) =>
-        PortableScoringChain.Use(this, chain => ((ICanSaveModel)chain).Save(ctx));
+        PortableScoringChain.Use(
+            MLContext,
+            OnnxExporter.ExportForRowScoring(Model.ToOnnx(), Model.OnnxActivation, FeatureColumnName, PortableScoringChain.ProbabilitiesColumn, PortableScoringChain.OneHotColumn),
+            (FeatureColumnName, FeatureColumnType),
+            _labelAnnotations,
+            Model.ClassCount,
+            (ScoreColumnName, PredictedLabelColumnName),
+            MLContext.TempFilePath ?? Path.GetTempPath(),
+            chain => ((ICanSaveModel)chain).Save(ctx));
 
     /// <summary>Builds the output schema for an input schema and knows where each output column comes from.</summary>
     internal sealed class ScoringSchema
@@ -121,7 +130,7 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
             ArgumentNullException.ThrowIfNull(input);
             Owner = owner;
             Input = input;
-            Features = TrainingDataLoader.CheckFeatures(input, owner.FeatureColumnName);
+            Features = ColumnChecks.Features(input, owner.FeatureColumnName);
             int size = ((VectorDataViewType)Features.Type).Size;
             if (size != owner.Model.InputSize)
                 throw new ArgumentException($"Feature column '{owner.FeatureColumnName}' has {size} values per row, but the model was trained on {owner.Model.InputSize}.", nameof(input));

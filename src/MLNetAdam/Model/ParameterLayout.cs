@@ -18,18 +18,28 @@ internal sealed class ParameterLayout
         LayerCount = Sizes.Length - 1;
         _weightOffsets = new int[LayerCount];
         _biasOffsets = new int[LayerCount];
+        // Offsets are summed in long and checked once, so an impossible size is reported, never overflowed.
+        var weightOffsets = new long[LayerCount];
+        var biasOffsets = new long[LayerCount];
         long offset = 0;
         for (int l = 0; l < LayerCount; l++)
         {
             if (Sizes[l] <= 0 || Sizes[l + 1] <= 0)
                 throw new ArgumentException($"Layer sizes must be positive; got {string.Join(", ", Sizes)}.", nameof(sizes));
-            _weightOffsets[l] = checked((int)offset);
+            weightOffsets[l] = offset;
             offset += (long)Sizes[l] * Sizes[l + 1];
-            _biasOffsets[l] = checked((int)offset);
+            biasOffsets[l] = offset;
             offset += Sizes[l + 1];
         }
         if (offset > Array.MaxLength)
-            throw new ArgumentException($"The network has {offset} parameters, more than one array can hold.", nameof(sizes));
+            throw new ArgumentException(
+                $"Layer sizes [{string.Join(", ", Sizes)}] give {offset:N0} parameters, more than one array can hold ({Array.MaxLength:N0}); use smaller HiddenLayerSizes.",
+                nameof(sizes));
+        for (int l = 0; l < LayerCount; l++)
+        {
+            _weightOffsets[l] = (int)weightOffsets[l];
+            _biasOffsets[l] = (int)biasOffsets[l];
+        }
         ParameterCount = (int)offset;
     }
 

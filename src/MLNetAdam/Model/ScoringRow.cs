@@ -17,7 +17,7 @@ internal sealed class ScoringRow : DataViewRowCursor
     private readonly ValueGetter<VBuffer<float>>? _featureGetter;
     private readonly float[] _features;
     private readonly float[] _probabilities;
-    private readonly float[] _scratch;
+    private readonly ForwardPass<float> _pass;
     private VBuffer<float> _featureBuffer;
     private long _scoredPosition = -1;
     private uint _predicted;
@@ -34,7 +34,7 @@ internal sealed class ScoringRow : DataViewRowCursor
         var model = schema.Owner.Model;
         _features = new float[model.InputSize];
         _probabilities = new float[model.ClassCount];
-        _scratch = model.CreateScratch();
+        _pass = model.CreateForwardPass();
         if (_active[schema.Score.Index] || _active[schema.PredictedLabel.Index])
             _featureGetter = input.GetGetter<VBuffer<float>>(schema.Input[schema.Features.Index]);
     }
@@ -102,7 +102,7 @@ internal sealed class ScoringRow : DataViewRowCursor
         if (_featureBuffer.Length != _features.Length)
             throw new InvalidOperationException($"Feature column '{_schema.Features.Name}' holds {_featureBuffer.Length} values in row {position}; the model needs {_features.Length}.");
         _featureBuffer.CopyTo(_features);
-        _schema.Owner.Model.Score(_features, _probabilities, _scratch);
+        _schema.Owner.Model.Score(_features, _probabilities, _pass);
 
         // Arg max as a 1-based key; 0 (missing) when the scores are not numbers (e.g. a NaN feature).
         int best = -1;

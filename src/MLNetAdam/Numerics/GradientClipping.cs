@@ -5,18 +5,8 @@ namespace MLNetAdam.Numerics;
 /// <summary>Gradient norm and clipping, applied to a mini-batch gradient before the optimizer step.</summary>
 internal static class GradientClipping
 {
-    /// <summary>
-    /// Global L2 norm: SIMD sums of squares over fixed blocks of 1,024 values, added up in double in block order
-    /// (the same bits whatever the alignment; float error within a block only).
-    /// </summary>
-    public static double Norm(ReadOnlySpan<float> gradient)
-    {
-        const int Block = 1024;
-        double sum = 0;
-        for (int start = 0; start < gradient.Length; start += Block)
-            sum += TensorPrimitives.SumOfSquares(gradient.Slice(start, Math.Min(Block, gradient.Length - start)));
-        return Math.Sqrt(sum);
-    }
+    /// <summary>Global L2 norm, summed in double by <see cref="Reductions.SumOfSquares"/> (the same bits whatever the alignment).</summary>
+    public static double Norm(ReadOnlySpan<float> gradient) => Math.Sqrt(Reductions.SumOfSquares(gradient));
 
     /// <summary>
     /// Scales <paramref name="gradient"/> by <c>maxNorm / (norm + 1e-6)</c> when that is below 1 (PyTorch's

@@ -1,3 +1,5 @@
+using MLNetAdam.Numerics;
+
 namespace MLNetAdam.Optimizers;
 
 /// <summary>
@@ -42,8 +44,7 @@ public sealed class AdadeltaOptimizer : StochasticOptimizer
     public override void Validate()
     {
         RequirePositive(LearningRate, nameof(LearningRate));
-        if (!(Rho >= 0 && Rho <= 1))
-            throw new ArgumentOutOfRangeException(nameof(Rho), Rho, $"{nameof(AdadeltaOptimizer)}.{nameof(Rho)} must be in [0, 1]; got {Rho}.");
+        Require.That(Rho >= 0 && Rho <= 1, nameof(AdadeltaOptimizer), nameof(Rho), "be in [0, 1]", Rho);
         RequirePositive(Epsilon, nameof(Epsilon));
         RequireNonNegative(WeightDecay, nameof(WeightDecay));
     }

@@ -20,4 +20,7 @@ public sealed class AdadeltaState : OptimizerState
 
     /// <inheritdoc/>
     public override IReadOnlyList<float[]> Buffers => [SquareAverage, DeltaAverage];
+
+    /// <summary>The name checkpoints store this state under: "adadelta".</summary>
+    public override string StateName => "adadelta";
 }

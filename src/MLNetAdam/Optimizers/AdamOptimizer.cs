@@ -1,5 +1,6 @@
 using System.Numerics;
 using MLNetAdam.Numerics;
+using MLNetAdam.Numerics.Kernels;
 
 namespace MLNetAdam.Optimizers;
 
@@ -77,9 +78,9 @@ public sealed class AdamOptimizer : StochasticOptimizer
 
     /// <inheritdoc/>
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate) =>
-        StepOn(null, parameters, gradient, state, learningRate);
+        StepInParallel(null, parameters, gradient, state, learningRate);
 
-    internal override unsafe void StepOn(WorkerPool? pool, Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate)
+    internal override void StepInParallel(WorkerPool? pool, Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate)
     {
         AdamState s = CheckStep<AdamState>(parameters, gradient, state);
         if (s.FirstMoment.Length != parameters.Length)
@@ -91,7 +92,7 @@ public sealed class AdamOptimizer : StochasticOptimizer
         // Bias corrections in double, then used as float scalars (as PyTorch uses Python floats).
         double biasCorrection1 = 1 - Math.Pow(Beta1, t);
         double biasCorrection2 = 1 - Math.Pow(Beta2, t);
-        var k = new Coefficients
+        var k = new AdamUpdate.Coefficients
         {
             Beta1 = Beta1,
             OneMinusBeta1 = (float)(1.0 - Beta1),
@@ -104,110 +105,6 @@ public sealed class AdamOptimizer : StochasticOptimizer
             Shrink = DecoupledWeightDecay ? (float)(1.0 - (double)learningRate * WeightDecay) : 1f,
         };
         // The AmsGrad option decides, not the state: a state with a maximum is used without it when AmsGrad is off.
-        float[]? maximum = AmsGrad ? s.MaxSecondMoment : null;
-        if (pool is null || pool.Threads == 1 || parameters.Length < ParallelLength)
-        {
-            Update(parameters, gradient, s.FirstMoment, s.SecondMoment, maximum, k);
-            return;
-        }
-
-        // The update is element-wise: ranges aligned to the vector width give every element the same bits as one thread.
-        fixed (float* w = parameters, g = gradient)
-        {
-            var job = _job ??= new UpdateJob();
-            job.Set(w, g, parameters.Length, s.FirstMoment, s.SecondMoment, maximum, k);
-            pool.Run(job);
-        }
-    }
-
-    private const int ParallelLength = 1 << 15;
-
-    private UpdateJob? _job;
-
-    private sealed unsafe class UpdateJob : IParallelJob
-    {
-        private float* _w, _g;
-        private int _n;
-        private float[] _m = [], _v = [];
-        private float[]? _vMax;
-        private Coefficients _k;
-
-        public void Set(float* w, float* g, int n, float[] m, float[] v, float[]? vMax, in Coefficients k)
-        {
-            _w = w;
-            _g = g;
-            (_n, _m, _v, _vMax, _k) = (n, m, v, vMax, k);
-        }
-
-        public void Execute(int part, int parts)
-        {
-            int width = Vector<float>.Count;
-            int blocks = (_n + width - 1) / width;
-            int start = Math.Min(_n, (int)((long)blocks * part / parts) * width);
-            int end = Math.Min(_n, (int)((long)blocks * (part + 1) / parts) * width);
-            int length = end - start;
-            Update(new Span<float>(_w + start, length), new ReadOnlySpan<float>(_g + start, length), _m.AsSpan(start, length), _v.AsSpan(start, length),
-                _vMax is null ? Span<float>.Empty : _vMax.AsSpan(start, length), _k);
-        }
-    }
-
-    internal struct Coefficients
-    {
-        public float Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, StepSize, Correction2Sqrt, Epsilon, CoupledDecay, Shrink;
-    }
-
-    // One fused pass over all parameters: decay, both moments, the AMSGrad maximum and the update.
-    // Element-wise only, so the vector body and the scalar tail give the same bits for the same element.
-    private static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Span<float> vMax, in Coefficients k)
-    {
-        bool ams = !vMax.IsEmpty;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            int width = Vector<float>.Count;
-            var b1 = new Vector<float>(k.Beta1);
-            var c1 = new Vector<float>(k.OneMinusBeta1);
-            var b2 = new Vector<float>(k.Beta2);
-            var c2 = new Vector<float>(k.OneMinusBeta2);
-            var stepSize = new Vector<float>(k.StepSize);
-            var corr2 = new Vector<float>(k.Correction2Sqrt);
-            var eps = new Vector<float>(k.Epsilon);
-            var decay = new Vector<float>(k.CoupledDecay);
-            var shrink = new Vector<float>(k.Shrink);
-            for (; i <= w.Length - width; i += width)
-            {
-                var wi = new Vector<float>(w.Slice(i, width));
-                var gi = new Vector<float>(g.Slice(i, width)) + decay * wi;
-                wi *= shrink;
-                var mi = new Vector<float>(m.Slice(i, width)) * b1 + gi * c1;
-                var vi = new Vector<float>(v.Slice(i, width)) * b2 + c2 * (gi * gi);
-                mi.CopyTo(m.Slice(i, width));
-                vi.CopyTo(v.Slice(i, width));
-                if (ams)
-                {
-                    vi = Vector.Max(new Vector<float>(vMax.Slice(i, width)), vi);
-                    vi.CopyTo(vMax.Slice(i, width));
-                }
-                var denom = Vector.SquareRoot(vi) / corr2 + eps;
-                (wi - stepSize * (mi / denom)).CopyTo(w.Slice(i, width));
-            }
-        }
-        for (; i < w.Length; i++)
-        {
-            float wi = w[i];
-            float gi = g[i] + k.CoupledDecay * wi;
-            wi *= k.Shrink;
-            float mi = m[i] * k.Beta1 + gi * k.OneMinusBeta1;
-            float vi = v[i] * k.Beta2 + k.OneMinusBeta2 * (gi * gi);
-            m[i] = mi;
-            v[i] = vi;
-            if (ams)
-            {
-                vi = MathF.Max(vMax[i], vi);
-                vMax[i] = vi;
-            }
-            float denom = MathF.Sqrt(vi) / k.Correction2Sqrt + k.Epsilon;
-            w[i] = wi - k.StepSize * (mi / denom);
-        }
+        AdamUpdate.Run(pool, parameters, gradient, s.FirstMoment, s.SecondMoment, AmsGrad ? s.MaxSecondMoment : null, k);
     }
 }

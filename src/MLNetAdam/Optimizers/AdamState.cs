@@ -25,4 +25,7 @@ public sealed class AdamState : OptimizerState
 
     /// <inheritdoc/>
     public override IReadOnlyList<float[]> Buffers => MaxSecondMoment is null ? [FirstMoment, SecondMoment] : [FirstMoment, SecondMoment, MaxSecondMoment];
+
+    /// <summary>The name checkpoints store this state under: "adam".</summary>
+    public override string StateName => "adam";
 }

@@ -3,7 +3,7 @@ namespace MLNetAdam.Optimizers;
 /// <summary>
 /// An optimizer that minimizes the full-batch objective (all training rows) through a loss-and-gradient closure,
 /// owning its iterations and line search, such as L-BFGS. With a batch optimizer the trainer's
-/// <see cref="AdamMlpTrainer.Options.NumberOfEpochs"/> and <see cref="AdamMlpTrainer.Options.BatchSize"/> do not apply.
+/// <c>AdamMlpTrainer.Options.NumberOfEpochs</c> and <c>AdamMlpTrainer.Options.BatchSize</c> do not apply.
 /// </summary>
 public abstract class BatchOptimizer : MlpOptimizer
 {

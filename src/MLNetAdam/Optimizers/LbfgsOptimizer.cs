@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using MLNetAdam.Numerics;
 using MLNetAdam.Optimizers.LineSearch;
 
 namespace MLNetAdam.Optimizers;
@@ -34,8 +35,8 @@ namespace MLNetAdam.Optimizers;
 /// closely only while they are well above float32 resolution.
 /// </para>
 /// <para>
-/// With L-BFGS, <see cref="AdamMlpTrainer"/> evaluates the objective over all training rows at once, and its
-/// <see cref="AdamMlpTrainer.Options.NumberOfEpochs"/> and <see cref="AdamMlpTrainer.Options.BatchSize"/> do not
+/// With L-BFGS, <c>AdamMlpTrainer</c> evaluates the objective over all training rows at once, and its
+/// <c>AdamMlpTrainer.Options.NumberOfEpochs</c> and <c>AdamMlpTrainer.Options.BatchSize</c> do not
 /// apply; each iteration adds one entry to the training history. Sources: Nocedal &amp; Wright as above; Liu &amp;
 /// Nocedal, "On the limited memory BFGS method for large scale optimization", 1989; PyTorch's
 /// <c>torch/optim/lbfgs.py</c>.
@@ -184,7 +185,7 @@ public sealed class LbfgsOptimizer : BatchOptimizer
             losses.Add(loss);
             OptimizationResult Stop(StopReason reason) => new(reason, iterations, evaluations, loss, losses);
 
-            double gradientMax = Vectors.MaxAbs(_gradient);
+            double gradientMax = Reductions.MaxAbs(_gradient);
             if (!double.IsFinite(loss) || !double.IsFinite(gradientMax))
                 return Stop(StopReason.LineSearchFailed);
             if (gradientMax <= o.GradientTolerance)
@@ -201,14 +202,14 @@ public sealed class LbfgsOptimizer : BatchOptimizer
                 if (iterations == 0)
                 {
                     TensorPrimitives.Negate(_gradient, _direction);
-                    initialStep = Math.Min(1, 1 / Vectors.SumAbs(_gradient)) * o.LearningRate;
+                    initialStep = Math.Min(1, 1 / Reductions.SumAbs(_gradient)) * o.LearningRate;
                 }
                 else
                 {
                     ComputeDirection();
                     initialStep = o.LearningRate;
                 }
-                double slope = Vectors.Dot(_gradient, _direction);
+                double slope = Reductions.Dot(_gradient, _direction);
                 if (double.IsNaN(slope))
                     return Stop(StopReason.LineSearchFailed);
                 // The predicted decrease along d is negligible (PyTorch's `gtd > -tolerance_change`).
@@ -235,7 +236,7 @@ public sealed class LbfgsOptimizer : BatchOptimizer
                     o.StepObserver?.Invoke(new AcceptedStep(iterations, search.Step, previousLoss, slope, search.Loss, search.Slope, converged, search.Evaluations));
                     progress?.Report(loss);
 
-                    if (Vectors.MaxAbs(_gradient) <= o.GradientTolerance)
+                    if (Reductions.MaxAbs(_gradient) <= o.GradientTolerance)
                         return Stop(StopReason.GradientConverged);
                     if (largestStep <= o.ChangeTolerance || Math.Abs(loss - previousLoss) < o.ChangeTolerance)
                         return Stop(StopReason.ChangeConverged);
@@ -261,15 +262,15 @@ public sealed class LbfgsOptimizer : BatchOptimizer
             float[] s = _s[free], y = _y[free];
             TensorPrimitives.Subtract(xNew, x, s);
             TensorPrimitives.Subtract(gNew, _gradient, y);
-            double sy = Vectors.Dot(s, y);
+            double sy = Reductions.Dot(s, y);
             if (sy > CurvatureThreshold)
             {
                 _newest = free;
                 _count = Math.Min(_count + 1, slots - 1);
                 _rho[free] = 1 / sy;
-                _initialHessianScale = sy / Vectors.Dot(y, y);
+                _initialHessianScale = sy / Reductions.Dot(y, y);
             }
-            return Vectors.MaxAbs(s);
+            return Reductions.MaxAbs(s);
         }
 
         /// <summary>d = −H·g by the two-loop recursion (N&amp;W Alg. 7.4), newest pair first, then oldest first.</summary>
@@ -280,13 +281,13 @@ public sealed class LbfgsOptimizer : BatchOptimizer
             TensorPrimitives.Negate(_gradient, q);
             for (int j = 0, i = _newest; j < _count; j++, i = (i - 1 + slots) % slots)
             {
-                _alpha[i] = _rho[i] * Vectors.Dot(_s[i], q);
+                _alpha[i] = _rho[i] * Reductions.Dot(_s[i], q);
                 TensorPrimitives.MultiplyAdd(_y[i], (float)-_alpha[i], q, q);
             }
             TensorPrimitives.Multiply(q, (float)_initialHessianScale, q);
             for (int j = 0, i = (_newest - _count + 1 + slots) % slots; j < _count; j++, i = (i + 1) % slots)
             {
-                double beta = _rho[i] * Vectors.Dot(_y[i], q);
+                double beta = _rho[i] * Reductions.Dot(_y[i], q);
                 TensorPrimitives.MultiplyAdd(_s[i], (float)(_alpha[i] - beta), q, q);
             }
         }

@@ -1,7 +1,9 @@
+using MLNetAdam.Numerics;
+
 namespace MLNetAdam.Optimizers;
 
 /// <summary>
-/// An optimizer for <see cref="AdamMlpTrainer"/>: an object that holds its own hyperparameters and knows how to
+/// An optimizer for <c>AdamMlpTrainer</c>: an object that holds its own hyperparameters and knows how to
 /// validate them. Derive from <see cref="StochasticOptimizer"/> for an optimizer that updates the weights once per
 /// mini-batch (Adam), or from <see cref="BatchOptimizer"/> for one that minimizes the full-batch loss through a
 /// loss-and-gradient closure (L-BFGS). The trainer works with those two abstractions only, so an optimizer of
@@ -23,29 +25,17 @@ public abstract class MlpOptimizer
     /// <summary>Throws when <paramref name="value"/> is not a finite number greater than zero.</summary>
     /// <param name="value">The value to check.</param>
     /// <param name="name">The option's name, used in the message.</param>
-    protected void RequirePositive(double value, string name)
-    {
-        if (!(value > 0) || !double.IsFinite(value))
-            throw new ArgumentOutOfRangeException(name, value, $"{GetType().Name}.{name} must be a finite number greater than 0; got {value}.");
-    }
+    protected void RequirePositive(double value, string name) => Require.Positive(value, GetType().Name, name);
 
     /// <summary>Throws when <paramref name="value"/> is not a finite number greater than or equal to zero.</summary>
     /// <param name="value">The value to check.</param>
     /// <param name="name">The option's name, used in the message.</param>
-    protected void RequireNonNegative(double value, string name)
-    {
-        if (!(value >= 0) || !double.IsFinite(value))
-            throw new ArgumentOutOfRangeException(name, value, $"{GetType().Name}.{name} must be a finite number greater than or equal to 0; got {value}.");
-    }
+    protected void RequireNonNegative(double value, string name) => Require.NonNegative(value, GetType().Name, name);
 
     /// <summary>Throws when <paramref name="value"/> is outside <c>[min, max)</c> (or NaN).</summary>
     /// <param name="value">The value to check.</param>
     /// <param name="min">Smallest valid value (inclusive).</param>
     /// <param name="max">Upper bound (exclusive).</param>
     /// <param name="name">The option's name, used in the message.</param>
-    protected void RequireInRange(double value, double min, double max, string name)
-    {
-        if (!(value >= min && value < max))
-            throw new ArgumentOutOfRangeException(name, value, $"{GetType().Name}.{name} must be in [{min}, {max}); got {value}.");
-    }
+    protected void RequireInRange(double value, double min, double max, string name) => Require.InRange(value, min, max, GetType().Name, name);
 }

@@ -6,6 +6,13 @@ namespace MLNetAdam.Optimizers;
 /// </summary>
 public abstract class OptimizerState
 {
+    /// <summary>
+    /// The stable name under which checkpoints store this state, for example <c>"adam"</c>. A checkpoint is resumed
+    /// only into a state of the same name, so choose a name once and never change it (renaming the class is then
+    /// harmless). Names of the built-in states are lowercase words; prefix your own, e.g. <c>"mycompany.rmsprop"</c>.
+    /// </summary>
+    public abstract string StateName { get; }
+
     /// <summary>Number of updates applied so far.</summary>
     public long StepCount { get; set; }
 

@@ -1,3 +1,5 @@
+using MLNetAdam.Numerics;
+
 namespace MLNetAdam.Optimizers;
 
 /// <summary>Stochastic gradient descent with optional (Nesterov) momentum, exactly as <c>torch.optim.SGD</c> (no dampening).</summary>
@@ -39,8 +41,7 @@ public sealed class SgdOptimizer : StochasticOptimizer
         RequirePositive(LearningRate, nameof(LearningRate));
         RequireInRange(Momentum, 0, 1, nameof(Momentum));
         RequireNonNegative(WeightDecay, nameof(WeightDecay));
-        if (Nesterov && Momentum == 0)
-            throw new ArgumentOutOfRangeException(nameof(Nesterov), Nesterov, $"{nameof(SgdOptimizer)}.{nameof(Nesterov)} needs {nameof(Momentum)} > 0.");
+        Require.That(!Nesterov || Momentum != 0, nameof(SgdOptimizer), nameof(Nesterov), $"be false unless {nameof(Momentum)} > 0", Nesterov);
     }
 
     /// <inheritdoc/>

@@ -17,4 +17,7 @@ public sealed class SgdState : OptimizerState
 
     /// <inheritdoc/>
     public override IReadOnlyList<float[]> Buffers => MomentumBuffer is null ? [] : [MomentumBuffer];
+
+    /// <summary>The name checkpoints store this state under: "sgd".</summary>
+    public override string StateName => "sgd";
 }

@@ -4,7 +4,7 @@ namespace MLNetAdam.Optimizers;
 /// An optimizer that updates the weights in place once per mini-batch from that batch's gradient, such as Adam.
 /// It has no access to the data and runs no loops: the trainer computes the gradient, chooses the learning rate
 /// and calls <see cref="Step"/>. To write your own, derive from this class, keep the per-step memory in an
-/// <see cref="OptimizerState"/> subclass, and assign an instance to <see cref="AdamMlpTrainer.Options.Optimizer"/>.
+/// <see cref="OptimizerState"/> subclass, and assign an instance to the trainer's <c>Options.Optimizer</c>.
 /// </summary>
 public abstract class StochasticOptimizer : MlpOptimizer
 {
@@ -26,7 +26,7 @@ public abstract class StochasticOptimizer : MlpOptimizer
     /// The trainer's entry point: built-in optimizers whose update is element-wise split it between the pool's threads
     /// (every element is computed exactly as on one thread); others run <see cref="Step"/> on the calling thread.
     /// </summary>
-    internal virtual void StepOn(Numerics.WorkerPool? pool, Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate) =>
+    internal virtual void StepInParallel(Numerics.WorkerPool? pool, Span<float> parameters, ReadOnlySpan<float> gradient, OptimizerState state, float learningRate) =>
         Step(parameters, gradient, state, learningRate);
 
     /// <summary>Throws unless the spans and the state fit each other; returns the typed state.</summary>

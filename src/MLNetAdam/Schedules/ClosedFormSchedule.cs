@@ -9,15 +9,15 @@ public abstract class ClosedFormSchedule : LearningRateSchedule
     /// </summary>
     public int WarmupSteps { get; set; }
 
-    /// <summary>The learning rate at optimizer step <paramref name="step"/> (0-based), warm-up included.</summary>
+    /// <summary>The learning rate at optimizer step <paramref name="step"/> in epoch <paramref name="epoch"/>, warm-up included.</summary>
     /// <param name="baseLearningRate">The optimizer's base rate.</param>
-    /// <param name="step">0-based step over the whole run.</param>
-    /// <param name="stepsPerEpoch">Steps (mini-batches) per epoch; the epoch is <c>step / stepsPerEpoch</c>.</param>
-    public double GetLearningRate(double baseLearningRate, long step, int stepsPerEpoch)
+    /// <param name="step">0-based step over the phase (warm-up counts steps).</param>
+    /// <param name="epoch">0-based epoch over the phase that <paramref name="step"/> falls in (epoch-based decays count epochs).</param>
+    public double GetLearningRate(double baseLearningRate, long step, int epoch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(step);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stepsPerEpoch);
-        double rate = Rate(baseLearningRate, step, stepsPerEpoch);
+        ArgumentOutOfRangeException.ThrowIfNegative(epoch);
+        double rate = Rate(baseLearningRate, step, epoch);
         if (step < WarmupSteps)
             rate *= (step + 1) / (double)WarmupSteps;
         return rate;
@@ -25,23 +25,23 @@ public abstract class ClosedFormSchedule : LearningRateSchedule
 
     /// <summary>The rate without warm-up.</summary>
     /// <param name="baseLearningRate">The optimizer's base rate.</param>
-    /// <param name="step">0-based step over the whole run.</param>
-    /// <param name="stepsPerEpoch">Steps per epoch.</param>
-    protected abstract double Rate(double baseLearningRate, long step, int stepsPerEpoch);
+    /// <param name="step">0-based step over the phase.</param>
+    /// <param name="epoch">0-based epoch over the phase.</param>
+    protected abstract double Rate(double baseLearningRate, long step, int epoch);
 
     /// <inheritdoc/>
     public override void Validate()
     {
-        if (WarmupSteps < 0)
-            throw new ArgumentOutOfRangeException(nameof(WarmupSteps), WarmupSteps, $"{GetType().Name}.{nameof(WarmupSteps)} must be ≥ 0; got {WarmupSteps}.");
+        RequireAtLeast(WarmupSteps, 0, nameof(WarmupSteps));
     }
 
-    internal override LearningRateScheduler CreateScheduler(float baseLearningRate, int stepsPerEpoch) =>
-        new Scheduler(this, baseLearningRate, stepsPerEpoch);
+    internal override ScheduleState CreateState(float baseLearningRate) => new State(this, baseLearningRate);
 
-    private sealed class Scheduler(ClosedFormSchedule schedule, float baseLearningRate, int stepsPerEpoch) : LearningRateScheduler
+    private sealed class State(ClosedFormSchedule schedule, float baseLearningRate) : ScheduleState
     {
-        public override float LearningRate(long step) => (float)schedule.GetLearningRate(baseLearningRate, step, stepsPerEpoch);
+        public override string Name => "closed-form";
+
+        public override float LearningRate(long step, int epoch) => (float)schedule.GetLearningRate(baseLearningRate, step, epoch);
     }
 }
 
@@ -49,7 +49,7 @@ public abstract class ClosedFormSchedule : LearningRateSchedule
 public sealed class ConstantSchedule : ClosedFormSchedule
 {
     /// <inheritdoc/>
-    protected override double Rate(double baseLearningRate, long step, int stepsPerEpoch) => baseLearningRate;
+    protected override double Rate(double baseLearningRate, long step, int epoch) => baseLearningRate;
 }
 
 /// <summary>Multiplies the rate by <see cref="Gamma"/> every <see cref="StepEpochs"/> epochs, as PyTorch's <c>StepLR</c>: <c>lr·γ^⌊epoch / StepEpochs⌋</c>.</summary>
@@ -65,14 +65,13 @@ public sealed class StepSchedule : ClosedFormSchedule
     public override void Validate()
     {
         base.Validate();
-        if (StepEpochs < 1)
-            throw new ArgumentOutOfRangeException(nameof(StepEpochs), StepEpochs, $"{nameof(StepSchedule)}.{nameof(StepEpochs)} must be ≥ 1; got {StepEpochs}.");
+        RequireAtLeast(StepEpochs, 1, nameof(StepEpochs));
         RequirePositive(Gamma, nameof(Gamma));
     }
 
     /// <inheritdoc/>
-    protected override double Rate(double baseLearningRate, long step, int stepsPerEpoch) =>
-        baseLearningRate * Math.Pow(Gamma, step / stepsPerEpoch / StepEpochs);
+    protected override double Rate(double baseLearningRate, long step, int epoch) =>
+        baseLearningRate * Math.Pow(Gamma, epoch / StepEpochs);
 }
 
 /// <summary>Multiplies the rate by <see cref="Gamma"/> every epoch, as PyTorch's <c>ExponentialLR</c>: <c>lr·γ^epoch</c>.</summary>
@@ -89,8 +88,8 @@ public sealed class ExponentialSchedule : ClosedFormSchedule
     }
 
     /// <inheritdoc/>
-    protected override double Rate(double baseLearningRate, long step, int stepsPerEpoch) =>
-        baseLearningRate * Math.Pow(Gamma, step / stepsPerEpoch);
+    protected override double Rate(double baseLearningRate, long step, int epoch) =>
+        baseLearningRate * Math.Pow(Gamma, epoch);
 }
 
 /// <summary>
@@ -110,15 +109,14 @@ public sealed class CosineAnnealingSchedule : ClosedFormSchedule
     public override void Validate()
     {
         base.Validate();
-        if (Epochs < 1)
-            throw new ArgumentOutOfRangeException(nameof(Epochs), Epochs, $"{nameof(CosineAnnealingSchedule)}.{nameof(Epochs)} must be ≥ 1; got {Epochs}.");
+        RequireAtLeast(Epochs, 1, nameof(Epochs));
         RequireNonNegative(MinimumLearningRate, nameof(MinimumLearningRate));
     }
 
     /// <inheritdoc/>
-    protected override double Rate(double baseLearningRate, long step, int stepsPerEpoch)
+    protected override double Rate(double baseLearningRate, long step, int epoch)
     {
-        long epoch = Math.Min(step / stepsPerEpoch, Epochs);
+        epoch = Math.Min(epoch, Epochs);
         return MinimumLearningRate + (baseLearningRate - MinimumLearningRate) * (1 + Math.Cos(Math.PI * epoch / Epochs)) / 2;
     }
 }

@@ -1,3 +1,5 @@
+using MLNetAdam.Numerics;
+
 namespace MLNetAdam.Schedules;
 
 /// <summary>
@@ -25,34 +27,33 @@ public sealed class ReduceOnPlateauSchedule : LearningRateSchedule
     /// <inheritdoc/>
     public override void Validate()
     {
-        if (!(Factor > 0 && Factor < 1))
-            throw new ArgumentOutOfRangeException(nameof(Factor), Factor, $"{nameof(ReduceOnPlateauSchedule)}.{nameof(Factor)} must be in (0, 1); got {Factor}.");
-        if (Patience < 0)
-            throw new ArgumentOutOfRangeException(nameof(Patience), Patience, $"{nameof(ReduceOnPlateauSchedule)}.{nameof(Patience)} must be ≥ 0; got {Patience}.");
+        Require.That(Factor > 0 && Factor < 1, nameof(ReduceOnPlateauSchedule), nameof(Factor), "be in (0, 1)", Factor);
+        RequireAtLeast(Patience, 0, nameof(Patience));
         RequireNonNegative(Threshold, nameof(Threshold));
-        if (Cooldown < 0)
-            throw new ArgumentOutOfRangeException(nameof(Cooldown), Cooldown, $"{nameof(ReduceOnPlateauSchedule)}.{nameof(Cooldown)} must be ≥ 0; got {Cooldown}.");
+        RequireAtLeast(Cooldown, 0, nameof(Cooldown));
         RequireNonNegative(MinimumLearningRate, nameof(MinimumLearningRate));
     }
 
-    internal override LearningRateScheduler CreateScheduler(float baseLearningRate, int stepsPerEpoch) => new Scheduler(this, baseLearningRate);
+    internal override ScheduleState CreateState(float baseLearningRate) => new State(this, baseLearningRate);
 
-    private sealed class Scheduler(ReduceOnPlateauSchedule settings, float baseLearningRate) : LearningRateScheduler
+    private sealed class State(ReduceOnPlateauSchedule settings, float baseLearningRate) : ScheduleState
     {
         private double _rate = baseLearningRate;
         private double _best = double.PositiveInfinity;
         private int _badEpochs;
         private int _cooldown;
 
-        public override float LearningRate(long step) => (float)_rate;
+        public override string Name => "reduce-on-plateau";
 
-        public override double[] SaveState() => [_rate, _best, _badEpochs, _cooldown];
+        public override float LearningRate(long step, int epoch) => (float)_rate;
 
-        public override void LoadState(double[] state)
+        public override double[] Save() => [_rate, _best, _badEpochs, _cooldown];
+
+        public override void Load(double[] values)
         {
-            if (state.Length != 4)
-                throw new ArgumentException("A plateau scheduler's state has four values.", nameof(state));
-            (_rate, _best, _badEpochs, _cooldown) = (state[0], state[1], (int)state[2], (int)state[3]);
+            if (values.Length != 4)
+                throw new ArgumentException($"A {Name} schedule keeps four values; the checkpoint holds {values.Length}.", nameof(values));
+            (_rate, _best, _badEpochs, _cooldown) = (values[0], values[1], (int)values[2], (int)values[3]);
         }
 
         public override void EndEpoch(double monitoredLoss)

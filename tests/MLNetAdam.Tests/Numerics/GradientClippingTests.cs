@@ -1,4 +1,3 @@
-using MLNetAdam.Numerics;
 using Xunit;
 
 namespace MLNetAdam.Tests.Numerics;

@@ -1,4 +1,3 @@
-using MLNetAdam.Optimizers;
 using Xunit;
 
 namespace MLNetAdam.Tests.Optimizers;

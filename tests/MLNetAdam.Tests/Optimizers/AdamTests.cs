@@ -1,4 +1,3 @@
-using MLNetAdam.Optimizers;
 using Xunit;
 
 namespace MLNetAdam.Tests.Optimizers;
@@ -140,12 +139,24 @@ public sealed class AdamTests
 
     [Theory]
     [MemberData(nameof(BoundaryOptions))]
-    public void ValidateAcceptsValuesInRange(string option, float value)
+    public void BoundaryValuesPassValidationAndGiveAFiniteStep(string option, float value)
     {
+        // Validate must accept the value, and the optimizer must then take finite, moving steps with it: a boundary that
+        // validates but divides by zero or overflows (e.g. β = 0 or a tiny ε) would fail here.
         var optimizer = new AdamOptimizer();
         Set(optimizer, option, value);
         optimizer.Validate();
-        Assert.Equal(value, Get(optimizer, option));
+        float[] w = [0.5f, -1.5f, 2f, 0f, 3e-3f];
+        float[] g = [0.1f, -0.2f, 0f, 1e-4f, -3f];
+        var state = optimizer.CreateState(w.Length);
+        float[] before = (float[])w.Clone();
+        for (int step = 0; step < 3; step++)
+            optimizer.Step(w, g, state, optimizer.LearningRate);
+        Assert.All(w, v => Assert.True(float.IsFinite(v), $"{option} = {value}: weight {v}"));
+        Assert.NotEqual(0f, ((AdamState)state).FirstMoment[4]);
+        if (option != nameof(AdamOptimizer.LearningRate) || value >= 1e-6f)
+            Assert.NotEqual(before[4], w[4]); // a 1e-30 step is below the weight's float resolution
+        Assert.Equal(3, state.StepCount);
     }
 
     [Fact]
@@ -205,6 +216,7 @@ public sealed class AdamTests
 
     private sealed class ForeignState : OptimizerState
     {
+        public override string StateName => "tests.foreign";
     }
 
     /// <summary>Steps <paramref name="optimizer"/> once from an injected mid-run state and checks it element by element.</summary>

@@ -2,11 +2,6 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 using Microsoft.ML.Trainers;
-using MLNetAdam.Data;
-using MLNetAdam.Model;
-using MLNetAdam.Optimizers;
-using MLNetAdam.Optimizers.LineSearch;
-using MLNetAdam.Tests.Trainer;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,5 +1,3 @@
-using MLNetAdam.Numerics;
-using MLNetAdam.Optimizers;
 using Xunit;
 
 namespace MLNetAdam.Tests.Optimizers;
@@ -26,8 +24,8 @@ public sealed class ParallelUpdateTests
         using var pool = new WorkerPool(threads);
         var parallelW = (float[])w.Clone();
         var parallelState = (AdamState)optimizer.CreateState(n);
-        optimizer.StepOn(pool, parallelW, g1, parallelState, 0.01f);
-        optimizer.StepOn(pool, parallelW, g2, parallelState, 0.005f);
+        optimizer.StepInParallel(pool, parallelW, g1, parallelState, 0.01f);
+        optimizer.StepInParallel(pool, parallelW, g2, parallelState, 0.005f);
 
         Assert.Equal(serialW, parallelW);
         Assert.Equal(serialState.FirstMoment, parallelState.FirstMoment);

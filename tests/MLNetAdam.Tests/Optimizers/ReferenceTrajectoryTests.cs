@@ -1,7 +1,4 @@
 using System.Text.Json;
-using MLNetAdam.Data;
-using MLNetAdam.Model;
-using MLNetAdam.Optimizers;
 using Xunit;
 
 namespace MLNetAdam.Tests.Optimizers;

@@ -1,4 +1,3 @@
-using MLNetAdam.Schedules;
 using Xunit;
 
 namespace MLNetAdam.Tests.Schedules;
@@ -8,12 +7,15 @@ public sealed class ScheduleTests
 {
     private const int StepsPerEpoch = 7;
 
+    // The rate at a step of a run with StepsPerEpoch steps in every epoch (the driver passes the step's epoch).
+    private static double Rate(ClosedFormSchedule s, double baseRate, long step) => s.GetLearningRate(baseRate, step, (int)(step / StepsPerEpoch));
+
     [Fact]
     public void ConstantIsConstant()
     {
         var s = new ConstantSchedule();
         for (long step = 0; step < 100; step += 13)
-            Assert.Equal(0.01, s.GetLearningRate(0.01, step, StepsPerEpoch));
+            Assert.Equal(0.01, Rate(s, 0.01, step));
     }
 
     [Fact]
@@ -21,10 +23,10 @@ public sealed class ScheduleTests
     {
         var s = new StepSchedule { StepEpochs = 3, Gamma = 0.5 };
         // StepLR: lr·γ^⌊epoch/3⌋ with epoch = ⌊step/7⌋.
-        Assert.Equal(0.1, s.GetLearningRate(0.1, 0, StepsPerEpoch), 15);
-        Assert.Equal(0.1, s.GetLearningRate(0.1, 3 * StepsPerEpoch - 1, StepsPerEpoch), 15);
-        Assert.Equal(0.05, s.GetLearningRate(0.1, 3 * StepsPerEpoch, StepsPerEpoch), 15);
-        Assert.Equal(0.025, s.GetLearningRate(0.1, 6 * StepsPerEpoch + 3, StepsPerEpoch), 15);
+        Assert.Equal(0.1, Rate(s, 0.1, 0), 15);
+        Assert.Equal(0.1, Rate(s, 0.1, 3 * StepsPerEpoch - 1), 15);
+        Assert.Equal(0.05, Rate(s, 0.1, 3 * StepsPerEpoch), 15);
+        Assert.Equal(0.025, Rate(s, 0.1, 6 * StepsPerEpoch + 3), 15);
     }
 
     [Fact]
@@ -32,7 +34,7 @@ public sealed class ScheduleTests
     {
         var s = new ExponentialSchedule { Gamma = 0.9 };
         for (int epoch = 0; epoch < 10; epoch++)
-            Assert.Equal(0.2 * Math.Pow(0.9, epoch), s.GetLearningRate(0.2, epoch * StepsPerEpoch + 2, StepsPerEpoch), 14);
+            Assert.Equal(0.2 * Math.Pow(0.9, epoch), Rate(s, 0.2, epoch * StepsPerEpoch + 2), 14);
     }
 
     [Fact]
@@ -42,11 +44,11 @@ public sealed class ScheduleTests
         for (int epoch = 0; epoch <= 10; epoch++)
         {
             double expected = 0.001 + (0.1 - 0.001) * (1 + Math.Cos(Math.PI * epoch / 10)) / 2;
-            Assert.Equal(expected, s.GetLearningRate(0.1, epoch * StepsPerEpoch, StepsPerEpoch), 14);
+            Assert.Equal(expected, Rate(s, 0.1, epoch * StepsPerEpoch), 14);
         }
-        Assert.Equal(0.1, s.GetLearningRate(0.1, 0, StepsPerEpoch), 14);
-        Assert.Equal(0.0505, s.GetLearningRate(0.1, 5 * StepsPerEpoch, StepsPerEpoch), 14);
-        Assert.Equal(0.001, s.GetLearningRate(0.1, 25 * StepsPerEpoch, StepsPerEpoch), 14);
+        Assert.Equal(0.1, Rate(s, 0.1, 0), 14);
+        Assert.Equal(0.0505, Rate(s, 0.1, 5 * StepsPerEpoch), 14);
+        Assert.Equal(0.001, Rate(s, 0.1, 25 * StepsPerEpoch), 14);
     }
 
     [Fact]
@@ -54,22 +56,22 @@ public sealed class ScheduleTests
     {
         var s = new CosineAnnealingSchedule { Epochs = 4, WarmupSteps = 5 };
         for (int step = 0; step < 5; step++)
-            Assert.Equal(0.1 * (step + 1) / 5, s.GetLearningRate(0.1, step, 100), 14);
-        Assert.Equal(0.1, s.GetLearningRate(0.1, 5, 100), 14);
+            Assert.Equal(0.1 * (step + 1) / 5, s.GetLearningRate(0.1, step, epoch: 0), 14);
+        Assert.Equal(0.1, s.GetLearningRate(0.1, 5, epoch: 0), 14);
     }
 
     [Fact]
     public void ReduceOnPlateauFollowsPyTorchsRule()
     {
         var s = new ReduceOnPlateauSchedule { Factor = 0.5, Patience = 2, Threshold = 0.01, Cooldown = 1, MinimumLearningRate = 0.02 };
-        var scheduler = s.CreateScheduler(0.1f, StepsPerEpoch);
+        var scheduler = s.CreateState(0.1f);
         var rates = new List<float>();
         // improvement, then flat: after more than 2 bad epochs the rate halves; cooldown 1 skips counting one epoch.
         double[] losses = [1.0, 0.9, 0.895, 0.894, 0.893, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9];
         foreach (double loss in losses)
         {
             scheduler.EndEpoch(loss);
-            rates.Add(scheduler.LearningRate(0));
+            rates.Add(scheduler.LearningRate(0, 0));
         }
         // Epoch 3 (0.895) is not 1% better than 0.9: bad epochs 1,2,3 at 0.895, 0.894, 0.893 -> reduce after the third.
         Assert.Equal(new[] { 0.1f, 0.1f, 0.1f, 0.1f, 0.05f }, rates.Take(5));

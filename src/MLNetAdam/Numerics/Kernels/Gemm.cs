@@ -1,18 +1,19 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using MLNetAdam.Numerics;
 
 namespace MLNetAdam.Numerics.Kernels;
 
 /// <summary>
 /// Row-major matrix products (float for training, double for gradient checks) used by the MLP: the forward product with a transposed
-/// weight matrix, and the two backward products. Every routine is allocation-free and reads its operands
-/// along contiguous rows, so each inner loop is one <see cref="TensorPrimitives"/> call over a whole row
-/// (SIMD with a scalar tail inside the library).
+/// weight matrix, and the two backward products. Every routine is allocation-free. Float products with enough output
+/// columns go to the register-blocked <see cref="GemmKernel"/> (after a transpose where an operand is stored the other
+/// way); the rest, and all double products, run row loops of <see cref="TensorPrimitives"/> calls (SIMD with a scalar
+/// tail inside the library).
 /// </summary>
 /// <remarks>
-/// Reduction order depends only on the shapes, never on the alignment of the spans, so the same inputs give
+/// Every routine names its shapes as <see cref="GemmKernel"/> does: the result C is m×n and k is the inner (summed)
+/// dimension. Reduction order depends only on the shapes, never on the alignment of the spans, so the same inputs give
 /// the same bits on the same instruction set.
 /// </remarks>
 internal static class Gemm
@@ -53,61 +54,61 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// <c>c[i, :] = sum_j a[i, j] * b[j, :]</c>: <paramref name="a"/> is m×n, <paramref name="b"/> is n×k,
-    /// <paramref name="c"/> (m×k) is overwritten. Used to push a layer's gradient back through its weights.
+    /// <c>C = A·B</c>: <paramref name="a"/> is m×k, <paramref name="b"/> is k×n, <paramref name="c"/> (m×n) is
+    /// overwritten. Used to push a layer's gradient back through its weights (<c>dA = dZ·W</c>).
     /// </summary>
     public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, WorkerPool? pool = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckShapes(a.Length, m * n, b.Length, n * k, c.Length, m * k);
-        if (typeof(T) == typeof(float) && k >= FastColumns)
+        CheckShapes(a.Length, m * k, b.Length, k * n, c.Length, m * n);
+        if (typeof(T) == typeof(float) && n >= FastColumns)
         {
-            GemmKernel.Multiply(pool, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, k, n, accumulate: false);
+            GemmKernel.Multiply(pool, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate: false);
             return;
         }
-        c.Slice(0, m * k).Clear();
+        c.Slice(0, m * n).Clear();
         for (int i = 0; i < m; i++)
         {
-            Span<T> cRow = c.Slice(i * k, k);
-            ReadOnlySpan<T> aRow = a.Slice(i * n, n);
-            for (int j = 0; j < n; j++)
+            Span<T> cRow = c.Slice(i * n, n);
+            ReadOnlySpan<T> aRow = a.Slice(i * k, k);
+            for (int p = 0; p < k; p++)
             {
-                T s = aRow[j];
+                T s = aRow[p];
                 if (s != T.Zero)
                 {
-                    // c_i += s * b_j (fused multiply-add over the row).
-                    TensorPrimitives.MultiplyAdd(b.Slice(j * k, k), s, cRow, cRow);
+                    // c_i += s * b_p (fused multiply-add over the row).
+                    TensorPrimitives.MultiplyAdd(b.Slice(p * n, n), s, cRow, cRow);
                 }
             }
         }
     }
 
     /// <summary>
-    /// <c>c[j, :] += sum_i a[i, j] * b[i, :]</c>: <paramref name="a"/> is m×n, <paramref name="b"/> is m×k,
-    /// <paramref name="c"/> is n×k and is accumulated into. This is a weight gradient <c>dZᵀ·X</c>.
+    /// <c>C += Aᵀ·B</c>: <paramref name="a"/> is k×m, <paramref name="b"/> is k×n, <paramref name="c"/> (m×n) is
+    /// accumulated into. This is a weight gradient <c>dZᵀ·X</c>, summed over the k rows of the batch.
     /// </summary>
     public static void AccumulateTransposedA<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, WorkerPool? pool = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        CheckShapes(a.Length, m * n, b.Length, m * k, c.Length, n * k);
-        if (typeof(T) == typeof(float) && k >= FastColumns)
+        CheckShapes(a.Length, k * m, b.Length, k * n, c.Length, m * n);
+        if (typeof(T) == typeof(float) && n >= FastColumns)
         {
-            // Fast path: C += (Aᵀ)·B with Aᵀ (n×m, small: a batch of gradients) made in scratch.
-            var transposed = Scratch(ref t_transposed, m * n);
-            GemmKernel.Transpose(MemoryMarshal.Cast<T, float>(a), transposed, m, n);
-            GemmKernel.Multiply(pool, transposed, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), n, k, m, accumulate: true);
+            // Fast path: C += (Aᵀ)·B with Aᵀ (m×k, small: a batch of gradients) made in scratch.
+            var transposed = Scratch(ref t_transposed, m * k);
+            GemmKernel.Transpose(MemoryMarshal.Cast<T, float>(a), transposed, k, m);
+            GemmKernel.Multiply(pool, transposed, MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, n, k, accumulate: true);
             return;
         }
-        for (int i = 0; i < m; i++)
+        for (int p = 0; p < k; p++)
         {
-            ReadOnlySpan<T> aRow = a.Slice(i * n, n);
-            ReadOnlySpan<T> bRow = b.Slice(i * k, k);
-            for (int j = 0; j < n; j++)
+            ReadOnlySpan<T> aRow = a.Slice(p * m, m);
+            ReadOnlySpan<T> bRow = b.Slice(p * n, n);
+            for (int i = 0; i < m; i++)
             {
-                T s = aRow[j];
+                T s = aRow[i];
                 if (s != T.Zero)
                 {
-                    Span<T> cRow = c.Slice(j * k, k);
+                    Span<T> cRow = c.Slice(i * n, n);
                     TensorPrimitives.MultiplyAdd(bRow, s, cRow, cRow);
                 }
             }
@@ -142,21 +143,21 @@ internal static class Gemm
     }
 
     /// <summary>
-    /// Weight gradient for a sparse (CSR) input: <c>c[j, col] += sum_r a[r, j] * v</c> for each stored (col, v) of row r.
-    /// <paramref name="a"/> is m×n, <paramref name="c"/> is n×k.
+    /// Weight gradient for a sparse (CSR) input, <c>C += Aᵀ·X</c>: <c>c[i, col] += sum_r a[r, i] * v</c> for each stored
+    /// (col, v) of row r. <paramref name="a"/> is k×m (k = the number of rows), <paramref name="c"/> is m×n.
     /// </summary>
-    public static void SparseAccumulateTransposedA<T>(ReadOnlySpan<T> a, SparseRows rows, Span<T> c, int n, int k)
+    public static void SparseAccumulateTransposedA<T>(ReadOnlySpan<T> a, SparseRows rows, Span<T> c, int m, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int m = rows.Count;
-        CheckShapes(a.Length, m * n, 0, 0, c.Length, n * k);
-        // Output-major, as the forward product: gradient row j stays in cache while every batch row scatters into it.
-        for (int j = 0; j < n; j++)
+        int k = rows.Count;
+        CheckShapes(a.Length, k * m, 0, 0, c.Length, m * n);
+        // Output-major, as the forward product: gradient row i stays in cache while every batch row scatters into it.
+        for (int i = 0; i < m; i++)
         {
-            Span<T> cRow = c.Slice(j * k, k);
-            for (int r = 0; r < m; r++)
+            Span<T> cRow = c.Slice(i * n, n);
+            for (int r = 0; r < k; r++)
             {
-                T s = a[r * n + j];
+                T s = a[r * m + i];
                 if (s == T.Zero)
                     continue;
                 rows.GetRow(r, out ReadOnlySpan<int> idx, out ReadOnlySpan<float> val);

@@ -20,7 +20,11 @@ namespace MLNetAdam.Numerics.Kernels;
 /// </remarks>
 internal static class GemmKernel
 {
-    private const int Rows = 4;
+    /// <summary>Rows of C in the main register block (<c>Block6x2</c>).</summary>
+    private const int TallBlockRows = 6;
+
+    /// <summary>Rows of C in the block for the rows the tall block leaves (<c>Block4x2</c>); below this many rows in all, the 1×8 path runs.</summary>
+    private const int ShortBlockRows = 4;
 
     /// <summary>Which vector width the kernel uses on this machine (for benchmarks and logs).</summary>
     public static string InstructionSet =>
@@ -124,10 +128,7 @@ internal static class GemmKernel
 
         public void Execute(int part, int parts)
         {
-            int unit = 2 * Width;
-            int blocks = (_n + unit - 1) / unit;
-            int start = Math.Min(_n, (int)((long)part * blocks / parts) * unit);
-            int end = Math.Min(_n, (int)((long)(part + 1) * blocks / parts) * unit);
+            var (start, end) = Partition.Range(_n, 2 * Width, part, parts);
             if (start >= end)
                 return;
             // Wᵀ[p, j] = W[j, p] for this part's j; then C[i, j] = bias[j] for its columns; then C += A·Wᵀ.
@@ -194,10 +195,7 @@ internal static class GemmKernel
 
         public void Execute(int part, int parts)
         {
-            int unit = 2 * Width;
-            int blocks = (_n + unit - 1) / unit;
-            int start = Math.Min(_n, (int)((long)part * blocks / parts) * unit);
-            int end = Math.Min(_n, (int)((long)(part + 1) * blocks / parts) * unit);
+            var (start, end) = Partition.Range(_n, 2 * Width, part, parts);
             if (start >= end)
                 return;
             Multiply(
@@ -247,7 +245,7 @@ internal static class GemmKernel
         int j = j0;
         // A few rows (one row being scored) would leave the 2-vector kernel waiting on its two FMA chains: eight
         // independent column vectors per row keep the FMA units busy instead.
-        if (m < Rows)
+        if (m < ShortBlockRows)
             for (; j + 8 * w <= j1; j += 8 * w)
                 for (int i = 0; i < m; i++)
                     Block1x8<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
@@ -255,9 +253,9 @@ internal static class GemmKernel
         for (; j + 2 * w <= j1; j += 2 * w)
         {
             int i = 0;
-            for (; i + 6 <= m; i += 6)
+            for (; i + TallBlockRows <= m; i += TallBlockRows)
                 Block6x2<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
-            for (; i + Rows <= m; i += Rows)
+            for (; i + ShortBlockRows <= m; i += ShortBlockRows)
                 Block4x2<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);
             for (; i < m; i++)
                 Block1x2<TOps, TVec>(ref a, ref b, ref c, n, k, i, j, accumulate);

@@ -1,3 +1,5 @@
+using MLNetAdam.Numerics;
+
 namespace MLNetAdam.Optimizers.LineSearch;
 
 /// <summary>
@@ -52,7 +54,7 @@ internal sealed class StrongWolfeLineSearch : ILineSearch
         int limit = Math.Min(MaximumEvaluations, maximumEvaluations);
         if (limit < 1)
             return search.Result(LineSearchOutcome.EvaluationLimit, search.Origin);
-        double directionSize = Vectors.MaxAbs(direction);
+        double directionSize = Reductions.MaxAbs(direction);
 
         // Bracketing phase (N&W Alg. 3.5): extrapolate from the first trial step until a step satisfies the strong
         // Wolfe conditions (done) or an interval [low, high] is known to contain such steps.
@@ -204,10 +206,10 @@ internal sealed class StrongWolfeLineSearch : ILineSearch
         /// <summary>Evaluates φ and φ' at <paramref name="step"/> into the workspace's trial buffers.</summary>
         public Trial Evaluate(double step)
         {
-            Vectors.AddScaled(_start, step, _direction, _workspace.TrialPoint);
+            AddScaled(_start, step, _direction, _workspace.TrialPoint);
             double loss = _objective(_workspace.TrialPoint, _workspace.TrialGradient);
             Evaluations++;
-            return new Trial(step, loss, Vectors.Dot(_workspace.TrialGradient, _direction));
+            return new Trial(step, loss, Reductions.Dot(_workspace.TrialGradient, _direction));
         }
 
         /// <summary>Keeps the last evaluated trial's point and gradient as the best so far.</summary>
@@ -223,5 +225,17 @@ internal sealed class StrongWolfeLineSearch : ILineSearch
 
         public readonly LineSearchResult Result(LineSearchOutcome outcome, Trial trial) =>
             new(outcome, trial.Step, trial.Loss, trial.Slope, Evaluations);
+    }
+
+    /// <summary>
+    /// destination[i] = x[i] + t·d[i], computed in double and rounded once to float (a float <c>t</c> would lose
+    /// precision on the tiny steps near a minimum).
+    /// </summary>
+    private static void AddScaled(ReadOnlySpan<float> x, double t, ReadOnlySpan<float> d, Span<float> destination)
+    {
+        if (x.Length != d.Length || destination.Length != x.Length)
+            throw new ArgumentException("The vectors must have the same length.", nameof(destination));
+        for (int i = 0; i < x.Length; i++)
+            destination[i] = (float)(x[i] + t * d[i]);
     }
 }

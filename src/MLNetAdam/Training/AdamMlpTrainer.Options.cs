@@ -1,0 +1,133 @@
+using MLNetAdam.Data;
+using MLNetAdam.Model;
+using MLNetAdam.Optimizers;
+using MLNetAdam.Schedules;
+
+namespace MLNetAdam.Training;
+
+public sealed partial class AdamMlpTrainer
+{
+    /// <summary>Default values of <see cref="Options"/>, usable as constants.</summary>
+    public static class Defaults
+    {
+        /// <summary>Default label column: "Label".</summary>
+        public const string LabelColumnName = "Label";
+
+        /// <summary>Default feature column: "Features".</summary>
+        public const string FeatureColumnName = "Features";
+
+        /// <summary>Default width of the single hidden layer: 100 (as scikit-learn's MLPClassifier).</summary>
+        public const int HiddenLayerSize = 100;
+
+        /// <summary>Default mini-batch size: 128.</summary>
+        public const int BatchSize = 128;
+
+        /// <summary>Default number of passes over the training data: 20.</summary>
+        public const int NumberOfEpochs = 20;
+
+        /// <summary>Default L2 regularization: 0.</summary>
+        public const float L2Regularization = 0f;
+
+        /// <summary>Default activation: ReLU.</summary>
+        public const MlpActivation Activation = MlpActivation.Relu;
+    }
+
+    /// <summary>Options of <see cref="AdamMlpTrainer"/>.</summary>
+    public sealed class Options
+    {
+        /// <summary>Name of the label column: a key type (add <c>MapValueToKey</c> before the trainer). Default "Label".</summary>
+        public string LabelColumnName { get; set; } = Defaults.LabelColumnName;
+
+        /// <summary>Name of the feature column: a known-size vector of <see cref="float"/>, dense or sparse. Default "Features".</summary>
+        public string FeatureColumnName { get; set; } = Defaults.FeatureColumnName;
+
+        /// <summary>Name of an optional <see cref="float"/> example-weight column; null (default) weighs every row 1.</summary>
+        public string? ExampleWeightColumnName { get; set; }
+
+        /// <summary>Widths of the hidden layers, input side first. Default <c>[100]</c>; an empty array gives multinomial logistic regression. Every width must be &gt; 0.</summary>
+        public int[] HiddenLayerSizes { get; set; } = [Defaults.HiddenLayerSize];
+
+        /// <summary>Activation after every hidden layer. Default <see cref="MlpActivation.Relu"/>.</summary>
+        public MlpActivation Activation { get; set; } = Defaults.Activation;
+
+        /// <summary>
+        /// The optimizer. Default: <see cref="AdamOptimizer"/> with PyTorch's defaults (lr 1e-3, betas 0.9/0.999, eps 1e-8).
+        /// Any <see cref="StochasticOptimizer"/> or <see cref="BatchOptimizer"/>, including your own.
+        /// </summary>
+        public MlpOptimizer Optimizer { get; set; } = new AdamOptimizer();
+
+        /// <summary>Rows per mini-batch for a <see cref="StochasticOptimizer"/> (the last batch of an epoch may be smaller). Default 128; must be &gt; 0. Not used by a <see cref="BatchOptimizer"/>.</summary>
+        public int BatchSize { get; set; } = Defaults.BatchSize;
+
+        /// <summary>Passes over the training data for a <see cref="StochasticOptimizer"/>. Default 20; must be &gt; 0. Not used by a <see cref="BatchOptimizer"/>, which has its own iteration limit.</summary>
+        public int NumberOfEpochs { get; set; } = Defaults.NumberOfEpochs;
+
+        /// <summary>Reshuffle the rows before every epoch (seeded). Default true; false visits rows in data order.</summary>
+        public bool Shuffle { get; set; } = true;
+
+        /// <summary>
+        /// L2 penalty <c>λ</c>: the objective adds <c>λ/2 · Σ W²</c> over all weight matrices (biases excluded) to the mean
+        /// cross-entropy. Default 0; must be finite and ≥ 0. (Independent of an optimizer's own weight decay.)
+        /// </summary>
+        public float L2Regularization { get; set; } = Defaults.L2Regularization;
+
+        /// <summary>How the learning rate of a <see cref="StochasticOptimizer"/> changes over training; null (default) keeps it constant. Ignored by batch optimizers.</summary>
+        public LearningRateSchedule? LearningRateSchedule { get; set; }
+
+        /// <summary>
+        /// Rescale each mini-batch gradient so that its global L2 norm is at most this value, before the optimizer step
+        /// (PyTorch's <c>clip_grad_norm_</c>). Null (default) for no clipping; must be finite and &gt; 0.
+        /// </summary>
+        public float? GradientClipNorm { get; set; }
+
+        /// <summary>Clamp every gradient component to [−value, value] before the optimizer step (PyTorch's <c>clip_grad_value_</c>). Null (default) for none; must be finite and &gt; 0.</summary>
+        public float? GradientClipValue { get; set; }
+
+        /// <summary>
+        /// Probability of zeroing each hidden unit during training (inverted dropout: kept units are scaled by 1/(1 − p);
+        /// seeded; scoring is unaffected). Default 0; valid range [0, 1). Mini-batch training only: not allowed with a <see cref="BatchOptimizer"/>.
+        /// </summary>
+        public float DropoutRate { get; set; }
+
+        /// <summary>
+        /// Optional sequence of optimizers run one after another, each continuing from the previous one's weights (for example
+        /// Adam for 20 epochs, then L-BFGS to polish). When not empty, it replaces <see cref="Optimizer"/>,
+        /// <see cref="NumberOfEpochs"/> and <see cref="LearningRateSchedule"/>; the history records each epoch's phase.
+        /// </summary>
+        public IList<TrainingPhase> Phases { get; set; } = new List<TrainingPhase>();
+
+        /// <summary>
+        /// File to write a <see cref="TrainingCheckpoint"/> to every <see cref="CheckpointPeriod"/> epochs and at the end of
+        /// every phase (written atomically: the last good checkpoint always survives). Null (default) writes none.
+        /// </summary>
+        public string? CheckpointPath { get; set; }
+
+        /// <summary>Epochs between checkpoints (counted over all phases). Default 1; must be &gt; 0.</summary>
+        public int CheckpointPeriod { get; set; } = 1;
+
+        /// <summary>
+        /// Threads for training (the matrix products and the Adam update are split between them by output columns and
+        /// element ranges, so the trained weights are bit-identical whatever the count). Null (default) uses every core; must be ≥ 1.
+        /// </summary>
+        public int? NumberOfThreads { get; set; }
+
+        /// <summary>Seed of the weight initialization and the shuffling. Null (default) derives it from the <c>MLContext</c>'s seed.</summary>
+        public int? Seed { get; set; }
+
+        /// <summary>
+        /// Whether the training rows are read once into memory or streamed from the data view every epoch.
+        /// <see cref="TrainingDataMode.Auto"/> (default) streams only when the data, as float32, would take more than half the
+        /// available memory (and its row count is known, as for a binary <c>.idv</c> file).
+        /// </summary>
+        public TrainingDataMode DataMode { get; set; } = TrainingDataMode.Auto;
+
+        /// <summary>
+        /// Rows held by the seeded shuffle buffer when streaming. Default 10,000; must be ≥ 1. Streamed rows are only locally
+        /// shuffled: a row moves at most about this many places from its position in the data, so pre-shuffle data sorted by label.
+        /// </summary>
+        public int ShuffleBufferSize { get; set; } = 10_000;
+
+        /// <summary>How the training rows are held in memory; <see cref="FeatureStorage.Auto"/> picks sparse rows for sparse data. For tests.</summary>
+        internal FeatureStorage Storage { get; set; } = FeatureStorage.Auto;
+    }
+}

@@ -1,0 +1,306 @@
+using Microsoft.ML;
+using Microsoft.ML.Data;
+using Microsoft.ML.Runtime;
+using MLNetAdam.Data;
+using MLNetAdam.Model;
+using MLNetAdam.Numerics;
+using MLNetAdam.Numerics.Kernels;
+using MLNetAdam.Optimizers;
+
+namespace MLNetAdam.Training;
+
+/// <summary>
+/// Trains a softmax multilayer perceptron classifier: fully connected hidden layers with an activation, a softmax
+/// output layer, and the example-weighted mean cross-entropy (plus optional L2) minimized by a pluggable optimizer
+/// (<see cref="AdamOptimizer"/> by default). An ML.NET estimator: put it in a pipeline after <c>MapValueToKey</c> on
+/// the label and a feature vector, and it returns an <see cref="AdamMlpTransformer"/> that adds <c>Score</c> and
+/// <c>PredictedLabel</c>.
+/// </summary>
+/// <remarks>
+/// The training rows are read once into memory (sparse rows stay sparse), or streamed from the data view every epoch
+/// when <see cref="Options.DataMode"/> says so (see <see cref="TrainingDataMode"/>). Rows with a missing label, a NaN or
+/// infinite feature, or a negative or NaN weight are skipped, and their count is logged as a warning. Hidden layers
+/// of the ReLU family are He-initialized, the others and the output layer Glorot-initialized (uniform), biases zero,
+/// all from <see cref="Options.Seed"/>. Progress is logged through the <c>MLContext</c> (<c>mlContext.Log</c>), one line per epoch.
+/// </remarks>
+public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
+{
+    private const string RegistrationName = "AdamMlpTrainer";
+    private readonly MLContext _mlContext;
+    private readonly Options _options;
+
+    /// <summary>Creates a trainer with the given options.</summary>
+    /// <param name="mlContext">The context: its seed and its log are used.</param>
+    /// <param name="options">Training options; checked when training starts.</param>
+    public AdamMlpTrainer(MLContext mlContext, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(mlContext);
+        ArgumentNullException.ThrowIfNull(options);
+        _mlContext = mlContext;
+        _options = options;
+        ValidateOptions(options);
+    }
+
+    /// <summary>Creates a trainer with default options and the given columns and hidden layers.</summary>
+    /// <param name="mlContext">The context: its seed and its log are used.</param>
+    /// <param name="labelColumnName">Label column (a key type).</param>
+    /// <param name="featureColumnName">Feature column (a known-size vector of Single).</param>
+    /// <param name="hiddenLayerSizes">Hidden layer widths; null means <c>[100]</c>.</param>
+    public AdamMlpTrainer(MLContext mlContext, string labelColumnName = Defaults.LabelColumnName, string featureColumnName = Defaults.FeatureColumnName, int[]? hiddenLayerSizes = null)
+        : this(mlContext, new Options
+        {
+            LabelColumnName = labelColumnName,
+            FeatureColumnName = featureColumnName,
+            HiddenLayerSizes = hiddenLayerSizes ?? [Defaults.HiddenLayerSize],
+        })
+    {
+    }
+
+    /// <summary>Trains on <paramref name="input"/>.</summary>
+    /// <param name="input">Training data with the label, feature and (optional) weight columns.</param>
+    public AdamMlpTransformer Fit(IDataView input) => Fit(input, validationData: null);
+
+    /// <summary>Trains on <paramref name="trainData"/>, reporting the loss on <paramref name="validationData"/> after every epoch.</summary>
+    /// <param name="trainData">Training data with the label, feature and (optional) weight columns.</param>
+    /// <param name="validationData">Data with the same columns whose loss is logged and recorded in the history; may be null.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData) => Fit(trainData, validationData, initialModel: null);
+
+    /// <summary>Warm start: continues training from the weights of <paramref name="initialModel"/> (with fresh optimizer state).</summary>
+    /// <param name="trainData">Training data; its label must have the model's classes in the same order.</param>
+    /// <param name="initialModel">A trained model with the same layer sizes and activation as these options give.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, AdamMlpModelParameters initialModel) => Fit(trainData, null, initialModel);
+
+    /// <summary>Resumes an interrupted run exactly from <paramref name="checkpoint"/> (weights, optimizer state, random stream, counters).</summary>
+    /// <param name="trainData">The same training data the checkpointed run used.</param>
+    /// <param name="checkpoint">A checkpoint written by a run with these options.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, TrainingCheckpoint checkpoint) => Fit(trainData, null, checkpoint);
+
+    /// <summary>Warm start with validation data; see <see cref="Fit(IDataView, AdamMlpModelParameters)"/>.</summary>
+    /// <param name="trainData">Training data.</param>
+    /// <param name="validationData">Validation data, or null.</param>
+    /// <param name="initialModel">Model whose weights training starts from, or null for a fresh initialization.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData, AdamMlpModelParameters? initialModel) =>
+        FitCore(trainData, validationData, initialModel, checkpoint: null);
+
+    /// <summary>Resume with validation data; see <see cref="Fit(IDataView, TrainingCheckpoint)"/>.</summary>
+    /// <param name="trainData">Training data.</param>
+    /// <param name="validationData">Validation data, or null.</param>
+    /// <param name="checkpoint">The checkpoint to continue from.</param>
+    public AdamMlpTransformer Fit(IDataView trainData, IDataView? validationData, TrainingCheckpoint checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return FitCore(trainData, validationData, initialModel: null, checkpoint);
+    }
+
+    private AdamMlpTransformer FitCore(IDataView trainData, IDataView? validationData, AdamMlpModelParameters? initialModel, TrainingCheckpoint? checkpoint)
+    {
+        ArgumentNullException.ThrowIfNull(trainData);
+        ValidateOptions(_options);
+
+        IHost host = ((IHostEnvironment)_mlContext).Register(RegistrationName);
+        int seed = _options.Seed ?? host.Rand.Next();
+        using IChannel channel = host.Start("Training");
+
+        var schema = trainData.Schema;
+        var label = ColumnChecks.Label(schema, _options.LabelColumnName);
+        var features = ColumnChecks.Features(schema, _options.FeatureColumnName);
+        var weight = ColumnChecks.Weight(schema, _options.ExampleWeightColumnName);
+        int featureCount = ((VectorDataViewType)features.Type).Size;
+        int classCount = (int)((KeyDataViewType)label.Type).Count;
+        var phases = Phases(_options);
+        bool stream = ShouldStream(trainData, featureCount, phases, channel);
+        var train = stream ? null : LoadRows(trainData, label, features, weight, channel, "training");
+
+        TrainingData? validation = null;
+        if (validationData is not null)
+        {
+            var vSchema = validationData.Schema;
+            var vLabel = ColumnChecks.Label(vSchema, _options.LabelColumnName);
+            var vFeatures = ColumnChecks.Features(vSchema, _options.FeatureColumnName);
+            if (!vLabel.Type.Equals(label.Type) || !vFeatures.Type.Equals(features.Type))
+                throw new ArgumentException(
+                    $"The validation data's label ({vLabel.Type}) or features ({vFeatures.Type}) differ from the training data's ({label.Type}, {features.Type}).",
+                    nameof(validationData));
+            validation = LoadRows(validationData, vLabel, vFeatures, ColumnChecks.Weight(vSchema, _options.ExampleWeightColumnName), channel, "validation");
+        }
+
+        var sizes = new List<int> { featureCount };
+        sizes.AddRange(_options.HiddenLayerSizes);
+        sizes.Add(classCount);
+        var layout = new ParameterLayout(sizes);
+        var random = new SeededRandom(seed);
+        var parameters = Initialization.Weights(layout, _options.Activation, random);
+        string[] classNames = ClassNames.Read(label, classCount);
+        var start = checkpoint is null ? initialModel : checkpoint.Model;
+        if (start is not null)
+        {
+            CheckCompatible(start, layout, classNames, checkpoint is null ? "initial model" : "checkpoint");
+            start.GetParameters().CopyTo(parameters, 0);
+        }
+        int threads = _options.NumberOfThreads ?? Environment.ProcessorCount;
+        using var pool = threads > 1 ? new WorkerPool(threads) : null;
+        int batchSize = _options.BatchSize;
+        bool sparseStream = stream && StreamSparse(trainData, features);
+        var problem = new TrainingProblem(layout, _options.Activation, _options.L2Regularization, random)
+        {
+            Train = train,
+            Validation = validation,
+            Batches = stream
+                ? () => new StreamingBatches(trainData, label, features, weight, classCount, batchSize, _options.ShuffleBufferSize, sparseStream)
+                : () => new InMemoryBatches(train!, batchSize),
+            Shuffle = _options.Shuffle,
+            GradientClipNorm = _options.GradientClipNorm,
+            GradientClipValue = _options.GradientClipValue,
+            DropoutRate = _options.DropoutRate,
+            Pool = pool,
+        };
+
+        channel.Info(MessageSensitivity.None,
+            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {(train is null ? $"rows streamed through a {_options.ShuffleBufferSize}-row shuffle buffer" : $"{train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")})")} with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}, {threads} thread(s), {GemmKernel.InstructionSet} kernels.");
+        var checkpoints = _options.CheckpointPath is null ? null
+            : new CheckpointSettings(_options.CheckpointPath, _options.CheckpointPeriod, classNames, features.Name);
+        var run = new TrainingRun(problem, parameters, phases.Count, channel, checkpoints);
+        PhaseRunner.Run(run, phases, checkpoint);
+
+        var model = new AdamMlpModelParameters(layout, _options.Activation, parameters, classNames, run.History);
+        return new AdamMlpTransformer(_mlContext, model, features.Name, features.Type, label.Annotations);
+    }
+
+    /// <summary>
+    /// The output shape: the input columns plus <c>Score</c> (vector of Single) and <c>PredictedLabel</c> (key with the
+    /// label's key values). Checks the label, feature and weight columns first.
+    /// </summary>
+    /// <param name="inputSchema">Shape of the training data.</param>
+    public SchemaShape GetOutputSchema(SchemaShape inputSchema)
+    {
+        ArgumentNullException.ThrowIfNull(inputSchema);
+        string labelName = _options.LabelColumnName, featureName = _options.FeatureColumnName;
+        string? weightName = _options.ExampleWeightColumnName;
+        ColumnChecks.Label(ColumnChecks.Find(inputSchema, labelName), labelName);
+        ColumnChecks.Features(ColumnChecks.Find(inputSchema, featureName), featureName);
+        if (weightName is not null)
+            ColumnChecks.Weight(ColumnChecks.Find(inputSchema, weightName), weightName);
+
+        // SchemaShape.Column cannot be built outside ML.NET; a built-in multiclass trainer describes the same two
+        // output columns (Score with its annotations, PredictedLabel with the label's key values).
+        var reference = _mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(labelName, featureName, weightName);
+        return reference.GetOutputSchema(inputSchema);
+    }
+
+    // Streaming keeps memory bounded; Auto streams only when the data, as float32, would take over half the available
+    // memory. The decision looks at every phase first: a full-batch phase needs every row in memory, so data that Auto
+    // would stream is refused before any phase runs (Validate refuses an explicit Streaming with a full-batch phase).
+    private bool ShouldStream(IDataView data, int featureCount, IReadOnlyList<TrainingPhase> phases, IChannel channel)
+    {
+        switch (_options.DataMode)
+        {
+            case TrainingDataMode.InMemory:
+                return false;
+            case TrainingDataMode.Streaming:
+                return true;
+        }
+        if (data.GetRowCount() is not long rows)
+            return false;
+        double bytes = 4.0 * rows * featureCount;
+        double available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes <= 0.5 * available)
+            return false;
+        int fullBatch = phases.ToList().FindIndex(p => p.Optimizer is BatchOptimizer);
+        if (fullBatch >= 0)
+            throw new InvalidOperationException(
+                $"The training data ({bytes / (1 << 30):F1} GiB as float32) exceeds half the available memory ({available / (1 << 30):F1} GiB), so DataMode.Auto would stream it, "
+                + $"but phase {fullBatch + 1}'s {phases[fullBatch].Optimizer.GetType().Name} needs every row in memory. Drop the full-batch phase, or set DataMode = InMemory to load it anyway.");
+        channel.Info(MessageSensitivity.None, $"The training data ({bytes / (1 << 30):F1} GiB as float32) exceeds half the available memory ({available / (1 << 30):F1} GiB): streaming it every epoch.");
+        return true;
+    }
+
+    // Streamed rows are kept sparse when the storage option says so, or when the first row arrives as a sparse vector.
+    private bool StreamSparse(IDataView data, DataViewSchema.Column features)
+    {
+        if (_options.Storage != FeatureStorage.Auto)
+            return _options.Storage == FeatureStorage.Sparse;
+        using var cursor = data.GetRowCursor([features]);
+        var getter = cursor.GetGetter<VBuffer<float>>(features);
+        VBuffer<float> first = default;
+        if (!cursor.MoveNext())
+            return false;
+        getter(ref first);
+        return !first.IsDense;
+    }
+
+    // A warm start or resume must fit the network these options and this data describe.
+    private void CheckCompatible(AdamMlpModelParameters start, ParameterLayout layout, string[] classNames, string what)
+    {
+        if (!start.LayerSizes.SequenceEqual(layout.Sizes))
+            throw new ArgumentException(
+                $"The {what} has layer sizes [{string.Join(", ", start.LayerSizes)}] but the options and data give [{string.Join(", ", layout.Sizes)}] (features, hidden layers, classes).");
+        if (start.Activation != _options.Activation)
+            throw new ArgumentException($"The {what} uses activation {start.Activation} but Options.Activation is {_options.Activation}.");
+        if (!start.ClassNames.SequenceEqual(classNames))
+            throw new ArgumentException(
+                $"The {what} was trained on classes [{string.Join(", ", start.ClassNames)}] but the label's key values are [{string.Join(", ", classNames)}]; map the labels to keys the same way (same values, same order).");
+    }
+
+    private TrainingData LoadRows(IDataView data, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight, IChannel channel, string what)
+    {
+        var rows = TrainingDataLoader.Load(data, label, features, weight, _options.Storage, out long skipped);
+        if (skipped > 0)
+            channel.Warning(MessageSensitivity.None, $"Skipped {skipped} {what} rows with a missing label, a NaN or infinite feature, or a negative, NaN or infinite weight.");
+        if (rows.RowCount == 0)
+            throw new InvalidOperationException(
+                skipped > 0
+                    ? $"No usable {what} rows: all {skipped} rows have a missing label (key 0), a NaN or infinite value in '{features.Name}', or an invalid weight."
+                    : $"The {what} data is empty: it has no rows.");
+        return rows;
+    }
+
+    private static void ValidateOptions(Options options)
+    {
+        RequireOption(options.LabelColumnName is { Length: > 0 }, nameof(Options.LabelColumnName), "name a column", options.LabelColumnName);
+        RequireOption(options.FeatureColumnName is { Length: > 0 }, nameof(Options.FeatureColumnName), "name a column", options.FeatureColumnName);
+        RequireOption(options.HiddenLayerSizes is not null, nameof(Options.HiddenLayerSizes), "not be null (use an empty array for no hidden layer)", null);
+        for (int i = 0; i < options.HiddenLayerSizes!.Length; i++)
+            RequireOption(options.HiddenLayerSizes[i] > 0, nameof(Options.HiddenLayerSizes), $"all be > 0, but entry {i} is {options.HiddenLayerSizes[i]}", options.HiddenLayerSizes[i]);
+        RequireOption(Enum.IsDefined(options.Activation), nameof(Options.Activation), "be one of " + string.Join(", ", Enum.GetNames<MlpActivation>()), options.Activation);
+        RequireOption(options.BatchSize > 0, nameof(Options.BatchSize), "be > 0", options.BatchSize);
+        RequireOption(options.L2Regularization >= 0 && float.IsFinite(options.L2Regularization), nameof(Options.L2Regularization), "be a finite number ≥ 0", options.L2Regularization);
+        RequireOption(options.GradientClipNorm is null || (options.GradientClipNorm > 0 && float.IsFinite(options.GradientClipNorm.Value)),
+            nameof(Options.GradientClipNorm), "be a finite number > 0 (or null for no clipping)", options.GradientClipNorm);
+        RequireOption(options.GradientClipValue is null || (options.GradientClipValue > 0 && float.IsFinite(options.GradientClipValue.Value)),
+            nameof(Options.GradientClipValue), "be a finite number > 0 (or null for no clipping)", options.GradientClipValue);
+        RequireOption(options.NumberOfThreads is null or >= 1, nameof(Options.NumberOfThreads), "be null (all cores) or ≥ 1", options.NumberOfThreads);
+        RequireOption(options.CheckpointPeriod > 0, nameof(Options.CheckpointPeriod), "be > 0", options.CheckpointPeriod);
+        RequireOption(options.CheckpointPath is null || options.CheckpointPath.Length > 0, nameof(Options.CheckpointPath), "be null or a file path", options.CheckpointPath);
+        RequireOption(Enum.IsDefined(options.DataMode), nameof(Options.DataMode), "be Auto, InMemory or Streaming", options.DataMode);
+        RequireOption(options.ShuffleBufferSize >= 1, nameof(Options.ShuffleBufferSize), "be ≥ 1", options.ShuffleBufferSize);
+        RequireOption(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "be in [0, 1)", options.DropoutRate);
+        RequireOption(options.Phases is not null, nameof(Options.Phases), "not be null (leave it empty for a single optimizer)", null);
+        if (options.Phases!.Count == 0)
+        {
+            RequireOption(options.Optimizer is not null, nameof(Options.Optimizer), "not be null", null);
+        }
+        foreach (var phase in Phases(options))
+        {
+            RequireOption(phase is not null, nameof(Options.Phases), "not contain null", null);
+            RequireOption(phase!.Optimizer is not null, nameof(TrainingPhase.Optimizer), "not be null", null);
+            phase.Optimizer!.Validate();
+            phase.LearningRateSchedule?.Validate();
+            if (phase.Optimizer is StochasticOptimizer)
+                RequireOption(phase.NumberOfEpochs > 0, nameof(Options.NumberOfEpochs), "be > 0", phase.NumberOfEpochs);
+            else
+                RequireOption(options.DataMode != TrainingDataMode.Streaming, nameof(Options.DataMode),
+                    $"not be Streaming with the full-batch {phase.Optimizer.GetType().Name}, which needs every row in memory for its repeated full passes", options.DataMode);
+            if (phase.Optimizer is not StochasticOptimizer)
+                RequireOption(options.DropoutRate == 0, nameof(Options.DropoutRate), $"be 0 with the full-batch {phase.Optimizer.GetType().Name}, whose line search needs a deterministic objective", options.DropoutRate);
+        }
+    }
+
+    /// <summary>The phases to run: <see cref="Options.Phases"/>, or the single optimizer of the options.</summary>
+    private static IReadOnlyList<TrainingPhase> Phases(Options options) =>
+        options.Phases.Count > 0
+            ? options.Phases.ToArray()
+            : [new TrainingPhase { Optimizer = options.Optimizer, NumberOfEpochs = options.NumberOfEpochs, LearningRateSchedule = options.LearningRateSchedule }];
+
+    private static void RequireOption(bool condition, string option, string rule, object? value) =>
+        Require.That(condition, "AdamMlpTrainer.Options", option, rule, value);
+}

@@ -1,0 +1,53 @@
+using MLNetAdam.Data;
+using MLNetAdam.Model;
+
+namespace MLNetAdam.Training;
+
+/// <summary>
+/// Loss (and optionally gradient) over every row of a data set, evaluated in fixed chunks of rows and combined
+/// with the chunks' example weights: the result equals the objective over the whole set. Allocation-free after construction.
+/// </summary>
+internal sealed class FullBatchEvaluator
+{
+    private const int ChunkRows = 1024;
+    private readonly TrainingData _data;
+    private readonly MlpObjective<float> _objective;
+    private readonly int[] _rows;
+    private readonly float[] _chunkGradient;
+
+    public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
+    {
+        _data = data;
+        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount), pool: problem.Pool);
+        _rows = new int[data.RowCount];
+        for (int i = 0; i < _rows.Length; i++)
+            _rows[i] = i;
+        _chunkGradient = withGradient ? new float[problem.Layout.ParameterCount] : Array.Empty<float>();
+    }
+
+    /// <summary>Counts full-batch evaluations.</summary>
+    public int Evaluations { get; private set; }
+
+    /// <summary>The objective over all rows; fills <paramref name="gradient"/> unless it is empty.</summary>
+    public double Evaluate(ReadOnlySpan<float> parameters, Span<float> gradient)
+    {
+        Evaluations++;
+        bool wantGradient = !gradient.IsEmpty;
+        if (wantGradient)
+            gradient.Clear();
+        double total = _data.TotalWeight;
+        double loss = 0;
+        int chunks = (_rows.Length + ChunkRows - 1) / ChunkRows;
+        for (int start = 0; start < _rows.Length; start += ChunkRows)
+        {
+            var rows = _rows.AsSpan(start, Math.Min(ChunkRows, _rows.Length - start));
+            double chunkLoss = _objective.Evaluate(parameters, wantGradient ? _chunkGradient : Span<float>.Empty, _data, rows);
+            // Each chunk's mean (and its L2 term) counts in proportion to its weight; with zero total weight, equally.
+            double share = total > 0 ? _objective.LastWeight / total : 1.0 / chunks;
+            loss += share * chunkLoss;
+            if (wantGradient)
+                System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_chunkGradient, (float)share, gradient, gradient);
+        }
+        return loss;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using MLNetAdam.Data;
+using MLNetAdam.Numerics;
+using MLNetAdam.Optimizers;
+using MLNetAdam.Persistence;
+using MLNetAdam.Schedules;
+
+namespace MLNetAdam.Training;
+
+/// <summary>Runs one phase of a <see cref="StochasticOptimizer"/>: epochs of seeded mini-batches, one optimizer step per batch.</summary>
+internal static class StochasticDriver
+{
+    /// <summary>
+    /// Runs <paramref name="epochs"/> epochs of <paramref name="optimizer"/> on the run's parameters; with
+    /// <paramref name="resume"/>, continues from a checkpoint taken inside this phase.
+    /// </summary>
+    public static void Run(TrainingRun run, int phase, StochasticOptimizer optimizer, int epochs, LearningRateSchedule? schedule, CheckpointRecord? resume)
+    {
+        var problem = run.Problem;
+        var parameters = run.Parameters;
+        using IBatchSource batches = problem.Batches();
+        var objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, batches.BatchSize, problem.DropoutRate, problem.Random, problem.Pool);
+        var rates = (schedule ?? new ConstantSchedule()).CreateState(optimizer.LearningRate);
+        var gradient = new float[parameters.Length];
+        var state = optimizer.CreateState(parameters.Length);
+        var order = batches.Order;
+        string name = optimizer.GetType().Name;
+
+        long step = 0;
+        int done = 0;
+        if (resume is not null)
+        {
+            Restore(resume, optimizer, state, rates, order);
+            step = resume.StepsInPhase;
+            done = resume.EpochsInPhase;
+        }
+
+        var clock = new Stopwatch();
+        for (int e = done + 1; e <= epochs; e++)
+        {
+            int epoch = run.History.Count + 1;
+            clock.Restart();
+            batches.StartEpoch(problem.Random, problem.Shuffle);
+            double lossSum = 0, weightSum = 0, normSum = 0;
+            float rate = 0;
+            int steps = 0;
+            while (batches.Next(out var data, out var batchRows))
+            {
+                double loss = objective.Evaluate(parameters, gradient, data, batchRows);
+                if (!double.IsFinite(loss))
+                    throw TrainingRun.Diverged(epoch, steps, loss);
+                double weight = Math.Max(objective.LastWeight, 0);
+                lossSum += loss * weight;
+                weightSum += weight;
+
+                // Clipping acts on the gradient before the step; the history keeps the norm from before clipping.
+                double norm = GradientClipping.Norm(gradient);
+                normSum += norm;
+                if (problem.GradientClipNorm is float maxNorm)
+                    GradientClipping.ClipByNorm(gradient, norm, maxNorm);
+                if (problem.GradientClipValue is float limit)
+                    GradientClipping.ClipByValue(gradient, limit);
+
+                // The schedule is told the true epoch of every step, so it never depends on an estimated steps-per-epoch.
+                rate = rates.LearningRate(step++, e - 1);
+                optimizer.StepInParallel(problem.Pool, parameters, gradient, state, rate);
+                steps++;
+            }
+            if (steps == 0)
+                throw new InvalidOperationException("No usable training rows: every row of the streamed data has a missing label, a NaN or infinite feature, or an invalid weight.");
+            if (batches is StreamingBatches { Skipped: > 0 } streamed && e == done + 1)
+                run.Warning($"Skipped {streamed.Skipped} streamed training rows with a missing label, a NaN or infinite feature, or a negative, NaN or infinite weight.");
+            double trainingLoss = weightSum > 0 ? lossSum / weightSum : 0;
+            double? validationLoss = run.ValidationLoss();
+            rates.EndEpoch(validationLoss ?? trainingLoss);
+            clock.Stop();
+            run.History.Add(new(epoch, trainingLoss, validationLoss, clock.Elapsed)
+            {
+                Phase = phase,
+                Optimizer = name,
+                LearningRate = rate,
+                GradientNorm = normSum / steps,
+                Evaluations = steps,
+            });
+            run.Log($"Epoch {e}/{epochs} ({name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / steps:G4}");
+            if (run.Checkpoints is { } checkpoints && (epoch % checkpoints.Period == 0 || e == epochs))
+                run.WriteCheckpoint(phase, completed: false, e, step, state, rates.Name, rates.Save(), order);
+        }
+    }
+
+    // Puts the saved optimizer state, schedule state and shuffle order back, refusing anything that does not fit and
+    // naming both sides.
+    private static void Restore(CheckpointRecord resume, StochasticOptimizer optimizer, OptimizerState state, ScheduleState rates, int[] order)
+    {
+        string name = optimizer.GetType().Name;
+        if (resume.OptimizerState != state.StateName)
+            throw new ArgumentException(
+                $"The checkpoint holds optimizer state '{resume.OptimizerState}' for phase {resume.Phase + 1}, but this phase's {name} uses state '{state.StateName}'; resume with the optimizer the checkpoint was written with.");
+        var buffers = state.Buffers;
+        if (buffers.Count != resume.OptimizerBuffers.Length || buffers.Where((b, i) => b.Length != resume.OptimizerBuffers[i].Length).Any())
+            throw new ArgumentException($"The checkpoint's {name} state has {resume.OptimizerBuffers.Length} arrays; this optimizer's settings need {buffers.Count} (for example AmsGrad differs).");
+        if (resume.Schedule != rates.Name)
+            throw new ArgumentException(
+                $"The checkpoint was written with a '{resume.Schedule}' learning-rate schedule in phase {resume.Phase + 1}, but these options give a '{rates.Name}' schedule; resume with the schedule the checkpoint was written with.");
+        for (int i = 0; i < buffers.Count; i++)
+            resume.OptimizerBuffers[i].CopyTo(buffers[i], 0);
+        state.StepCount = resume.OptimizerStepCount;
+        rates.Load(resume.ScheduleState);
+        if (resume.Order.Length != order.Length)
+            throw new ArgumentException($"The checkpoint was written for {resume.Order.Length} training rows; this data has {order.Length} usable rows. Resume on the same data.");
+        resume.Order.CopyTo(order, 0);
+    }
+}

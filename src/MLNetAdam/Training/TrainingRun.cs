@@ -1,0 +1,90 @@
+using Microsoft.ML.Runtime;
+using MLNetAdam.Model;
+using MLNetAdam.Optimizers;
+using MLNetAdam.Persistence;
+
+namespace MLNetAdam.Training;
+
+/// <summary>
+/// What the phases of one <c>Fit</c> share: the parameter vector they all update, the history they append to, the
+/// validation loss, the log and the checkpoint file.
+/// </summary>
+internal sealed class TrainingRun
+{
+    private readonly IChannel _channel;
+    private readonly FullBatchEvaluator? _validation;
+    private readonly CheckpointSettings? _checkpoints;
+
+    public TrainingRun(TrainingProblem problem, float[] parameters, int phaseCount, IChannel channel, CheckpointSettings? checkpoints)
+    {
+        Problem = problem;
+        Parameters = parameters;
+        PhaseCount = phaseCount;
+        _channel = channel;
+        _checkpoints = checkpoints;
+        _validation = problem.Validation is null ? null : new FullBatchEvaluator(problem with { L2Regularization = 0 }, problem.Validation, withGradient: false);
+    }
+
+    public TrainingProblem Problem { get; }
+
+    /// <summary>The flat weights and biases every phase updates in place.</summary>
+    public float[] Parameters { get; }
+
+    public int PhaseCount { get; }
+
+    /// <summary>All entries so far, over all phases.</summary>
+    public List<TrainingHistoryEntry> History { get; } = new();
+
+    /// <summary>Where and how often checkpoints are written, or null.</summary>
+    public CheckpointSettings? Checkpoints => _checkpoints;
+
+    /// <summary>The validation loss at the current parameters, or null without validation data.</summary>
+    public double? ValidationLoss() => _validation?.Evaluate(Parameters, Span<float>.Empty);
+
+    public void Info(string message) => _channel.Info(MessageSensitivity.None, message);
+
+    public void Warning(string message) => _channel.Warning(MessageSensitivity.None, message);
+
+    /// <summary>One log line per epoch or iteration.</summary>
+    public void Log(string what, double trainingLoss, double? validationLoss, TimeSpan elapsed, string extra)
+    {
+        string validation = validationLoss is double v ? $", validation loss {v:F6}" : string.Empty;
+        Info($"{what}: training loss {trainingLoss:F6}{validation}{extra}, {elapsed.TotalMilliseconds:F0} ms");
+    }
+
+    /// <summary>Writes a checkpoint of the run as it stands (atomically; the previous one survives a failure).</summary>
+    public void WriteCheckpoint(int phase, bool completed, int epochsInPhase, long stepsInPhase, OptimizerState? state, string schedule, double[] scheduleState, int[] order)
+    {
+        var settings = _checkpoints!;
+        var record = new CheckpointRecord
+        {
+            LayerSizes = Problem.Layout.Sizes,
+            Activation = (int)Problem.Activation,
+            ClassNames = settings.ClassNames,
+            FeatureColumnName = settings.FeatureColumnName,
+            PhaseCount = PhaseCount,
+            Phase = completed ? phase + 1 : phase,
+            PhaseCompleted = completed,
+            EpochsInPhase = epochsInPhase,
+            StepsInPhase = stepsInPhase,
+            Parameters = Parameters,
+            OptimizerState = state?.StateName ?? string.Empty,
+            OptimizerStepCount = state?.StepCount ?? 0,
+            OptimizerBuffers = state?.Buffers.ToArray() ?? [],
+            Schedule = schedule,
+            ScheduleState = scheduleState,
+            RandomState = Problem.Random.State,
+            Order = order,
+            History = TrainingCheckpoint.ToRecords(History),
+        };
+        CheckpointFormat.WriteAtomically(record, settings.Path);
+        Info($"Checkpoint written to {settings.Path} after epoch {History.Count}.");
+    }
+
+    /// <summary>The error for a loss that stopped being a finite number.</summary>
+    public static InvalidOperationException Diverged(int epoch, int batch, double loss) =>
+        new($"Training diverged: the loss became {loss} in epoch {epoch}, batch {batch}. Lower the optimizer's LearningRate, add L2Regularization or gradient clipping, or check the features' scale.");
+}
+
+/// <summary>Where and how often to write checkpoints, and what identifies the model in them.</summary>
+internal sealed record CheckpointSettings(string Path, int Period, string[] ClassNames, string FeatureColumnName);

@@ -1,0 +1,11 @@
+global using MLNetAdam.Data;
+global using MLNetAdam.Model;
+global using MLNetAdam.Numerics;
+global using MLNetAdam.Numerics.Kernels;
+global using MLNetAdam.Optimizers;
+global using MLNetAdam.Optimizers.LineSearch;
+global using MLNetAdam.Persistence;
+global using MLNetAdam.Persistence.Onnx;
+global using MLNetAdam.Schedules;
+global using MLNetAdam.Tests.Training;
+global using MLNetAdam.Training;
