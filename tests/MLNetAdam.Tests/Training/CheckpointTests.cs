@@ -186,6 +186,54 @@ public sealed class CheckpointTests : IDisposable
 
         var empty = LoadFails([]);
         Assert.IsType<InvalidDataException>(empty);
+
+        // Format 1 keyed the optimizer state by CLR class name; it is refused with a message that says so.
+        BitConverter.GetBytes(1).CopyTo(bytes, 8);
+        var older = LoadFails(bytes);
+        Assert.IsType<InvalidDataException>(older);
+        Assert.Contains("format version 1", older!.Message);
+    }
+
+    [Fact]
+    public void OptimizerStateIsStoredUnderItsDeclaredStableName()
+    {
+        // The file holds the name the state class declares ("adam"), never a CLR type name, so renaming a class keeps
+        // old checkpoints loadable.
+        string path = Path.Combine(_folder, "names.ckpt");
+        new AdamMlpTrainer(_ml, Options("adam", 2, path)).Fit(Blobs(10));
+        var record = TrainingCheckpoint.Load(path).Record;
+        Assert.Equal("adam", record.OptimizerState);
+        Assert.Equal("reduce-on-plateau", record.Schedule);
+        Assert.Equal(CheckpointFormat.Version, BitConverter.ToInt32(File.ReadAllBytes(path), 8));
+        string text = System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(path));
+        Assert.DoesNotContain(nameof(AdamState), text);
+        Assert.DoesNotContain("MLNetAdam.", text);
+    }
+
+    [Fact]
+    public void ResumingWithOtherPhasesNamesBothSides()
+    {
+        // A checkpoint taken in phase 2 of [Adam, full batch], resumed with a single Adam phase.
+        string path = Path.Combine(_folder, "phases.ckpt");
+        var data = Blobs();
+        new AdamMlpTrainer(_ml, Options("adam-then-batch", 2, path)).Fit(data);
+        var e = Assert.Throws<ArgumentException>(() => new AdamMlpTrainer(_ml, Options("adadelta", 4, null)).Fit(data, TrainingCheckpoint.Load(path)));
+        Assert.Contains("2 phase(s)", e.Message);
+        Assert.Contains("1 phase(s)", e.Message);
+    }
+
+    [Fact]
+    public void ResumingWithAnotherScheduleNamesBothSides()
+    {
+        // A plateau-schedule checkpoint resumed without a schedule.
+        string path = Path.Combine(_folder, "schedule.ckpt");
+        var data = Blobs();
+        new AdamMlpTrainer(_ml, Options("adam", 2, path)).Fit(data);
+        var options = Options("adam", 4, null);
+        options.LearningRateSchedule = null;
+        var e = Assert.Throws<ArgumentException>(() => new AdamMlpTrainer(_ml, options).Fit(data, TrainingCheckpoint.Load(path)));
+        Assert.Contains("'reduce-on-plateau'", e.Message);
+        Assert.Contains("'closed-form'", e.Message);
     }
 
     [Fact]
