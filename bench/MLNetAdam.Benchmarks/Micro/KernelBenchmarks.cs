@@ -3,6 +3,7 @@ using MLNetAdam.Model;
 using MLNetAdam.Numerics;
 using MLNetAdam.Numerics.Kernels;
 using MLNetAdam.Optimizers;
+using MLNetAdam.Training;
 
 namespace MLNetAdam.Benchmarks;
 

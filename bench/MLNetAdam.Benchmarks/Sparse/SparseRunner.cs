@@ -116,6 +116,8 @@ internal static class SparseRunner
         var trainer = new AdamMlpTrainer(ml, new AdamMlpTrainer.Options
         {
             HiddenLayerSizes = [s.Hidden],
+            NormalizeFeatures = false, // the fixed workload: the same features and every epoch, as the anchors train
+            EarlyStopping = null,
             Optimizer = new AdamOptimizer { LearningRate = 1e-3f },
             BatchSize = 128,
             NumberOfEpochs = epochs,

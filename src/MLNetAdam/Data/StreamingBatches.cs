@@ -22,6 +22,8 @@ internal sealed class StreamingBatches : IBatchSource
     private readonly float[] _slotWeights;
     private readonly int[] _identity;
     private readonly bool _sparse;
+    private readonly FeatureScaling? _scaling;
+    private readonly float[]? _classWeights;
     private TrainingData _batch;
     private DataViewRowCursor? _cursor;
     private ValueGetter<uint>? _labelGetter;
@@ -33,8 +35,10 @@ internal sealed class StreamingBatches : IBatchSource
     private bool _exhausted;
 
     public StreamingBatches(IDataView view, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
-        int classCount, int batchSize, int bufferSize, bool sparse)
+        int classCount, int batchSize, int bufferSize, bool sparse, FeatureScaling? scaling = null, float[]? classWeights = null)
     {
+        _scaling = scaling;
+        _classWeights = classWeights;
         _view = view;
         _label = label;
         _features = features;
@@ -43,15 +47,17 @@ internal sealed class StreamingBatches : IBatchSource
         _featureCount = ((VectorDataViewType)features.Type).Size;
         _classCount = classCount;
         _sparse = sparse;
-        BatchSize = batchSize;
         long? rows = view.GetRowCount();
+        // A batch never holds more rows than the data has, so a huge BatchSize allocates no more than the data.
+        BatchSize = rows is long known && known > 0 ? (int)Math.Min(batchSize, known) : batchSize;
+        batchSize = BatchSize;
         StepsPerEpoch = rows is long n && n > 0 ? (int)Math.Min(int.MaxValue, (n + batchSize - 1) / batchSize) : 1;
         int slots = Math.Max(1, bufferSize);
         _slotFeatures = new VBuffer<float>[slots];
         _slotLabels = new int[slots];
         _slotWeights = new float[slots];
         _identity = Enumerable.Range(0, batchSize).ToArray();
-        _batch = TrainingData.Buffer(batchSize, _featureCount, classCount, sparse, weight is not null, sparseCapacity: sparse ? batchSize * 16 : 0);
+        _batch = TrainingData.Buffer(batchSize, _featureCount, classCount, sparse, weight is not null || classWeights is not null, sparseCapacity: sparse ? batchSize * 16 : 0);
     }
 
     public int BatchSize { get; }
@@ -150,7 +156,7 @@ internal sealed class StreamingBatches : IBatchSource
                 continue;
             }
             _slotLabels[slot] = (int)key - 1;
-            _slotWeights[slot] = weight;
+            _slotWeights[slot] = _classWeights is null ? weight : weight * _classWeights[key - 1];
             RowsRead++;
             return true;
         }
@@ -166,7 +172,9 @@ internal sealed class StreamingBatches : IBatchSource
         ref var features = ref _slotFeatures[slot];
         if (!_sparse)
         {
-            features.CopyTo(_batch.Dense.AsSpan(r * _featureCount, _featureCount));
+            var row = _batch.Dense.AsSpan(r * _featureCount, _featureCount);
+            features.CopyTo(row);
+            _scaling?.ApplyDense(row);
             return;
         }
 
@@ -181,8 +189,9 @@ internal sealed class StreamingBatches : IBatchSource
         {
             if (values[t] == 0f)
                 continue;
-            batchIndices[used] = features.IsDense ? t : indices[t];
-            batchValues[used] = values[t];
+            int index = features.IsDense ? t : indices[t];
+            batchIndices[used] = index;
+            batchValues[used] = _scaling is null ? values[t] : _scaling.Apply(index, values[t]);
             used++;
         }
         _batch.RowStart![r + 1] = used;

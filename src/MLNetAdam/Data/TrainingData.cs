@@ -112,6 +112,65 @@ internal sealed class TrainingData
         return Chunks[chunk].AsSpan(row * FeatureCount, FeatureCount);
     }
 
+    /// <summary>The features of row <paramref name="id"/> when stored dense, writable (for scaling in place).</summary>
+    public Span<float> MutableDenseRow(int id)
+    {
+        if (Dense is not null)
+            return Dense.AsSpan(id * FeatureCount, FeatureCount);
+        if (Chunks is null)
+            throw new InvalidOperationException("The rows are stored sparse.");
+        (int chunk, int row) = Math.DivRem(id, RowsPerChunk);
+        return Chunks[chunk].AsSpan(row * FeatureCount, FeatureCount);
+    }
+
+    /// <summary>The same rows and features with other example weights (null: every row weighs 1). The features are shared, not copied.</summary>
+    public TrainingData WithWeights(float[]? weights)
+    {
+        if (weights is not null && weights.Length != RowCount)
+            throw new ArgumentException($"Expected {RowCount} weights; got {weights.Length}.", nameof(weights));
+        return new TrainingData(FeatureCount, ClassCount, Labels, weights)
+        {
+            Dense = Dense,
+            Chunks = Chunks,
+            RowsPerChunk = RowsPerChunk,
+            RowStart = RowStart,
+            Indices = Indices,
+            Values = Values,
+        };
+    }
+
+    /// <summary>A copy of the rows <paramref name="ids"/>, in that order, with the same storage kind.</summary>
+    public TrainingData Subset(IReadOnlyList<int> ids)
+    {
+        var labels = new int[ids.Count];
+        float[]? weights = Weights is null ? null : new float[ids.Count];
+        for (int r = 0; r < ids.Count; r++)
+        {
+            labels[r] = Labels[ids[r]];
+            if (weights is not null)
+                weights[r] = Weights![ids[r]];
+        }
+        if (IsSparse)
+        {
+            var starts = new int[ids.Count + 1];
+            for (int r = 0; r < ids.Count; r++)
+                starts[r + 1] = starts[r] + RowStart![ids[r] + 1] - RowStart[ids[r]];
+            var indices = new int[starts[^1]];
+            var values = new float[starts[^1]];
+            for (int r = 0; r < ids.Count; r++)
+            {
+                int from = RowStart![ids[r]], length = starts[r + 1] - starts[r];
+                Array.Copy(Indices!, from, indices, starts[r], length);
+                Array.Copy(Values!, from, values, starts[r], length);
+            }
+            return FromSparse(starts, indices, values, FeatureCount, ClassCount, labels, weights);
+        }
+        var dense = new float[(long)ids.Count * FeatureCount];
+        for (int r = 0; r < ids.Count; r++)
+            DenseRow(ids[r]).CopyTo(dense.AsSpan(r * FeatureCount, FeatureCount));
+        return FromDense(dense, FeatureCount, ClassCount, labels, weights);
+    }
+
     /// <summary>Whether the features are stored in CSR form.</summary>
     public bool IsSparse => RowStart is not null;
 

@@ -21,6 +21,9 @@ public sealed record TrainingHistoryEntry(int Epoch, double TrainingLoss, double
     /// <summary>0-based index of the training phase (see the trainer's <c>Options.Phases</c>); 0 with a single optimizer.</summary>
     public int Phase { get; init; }
 
+    /// <summary>Weighted share of validation rows whose most probable class is right, after the entry; null without validation data.</summary>
+    public double? ValidationAccuracy { get; init; }
+
     /// <summary>Type name of the optimizer that ran this entry.</summary>
     public string Optimizer { get; init; } = string.Empty;
 
@@ -33,6 +36,9 @@ public sealed record TrainingHistoryEntry(int Epoch, double TrainingLoss, double
     /// <summary>Loss-and-gradient evaluations in this entry: mini-batches, or full-batch evaluations of a batch optimizer.</summary>
     public int Evaluations { get; init; }
 
-    /// <summary>On the last entry of a batch optimizer's phase: why it stopped (converged, a limit, a failed line search). Otherwise null.</summary>
+    /// <summary>
+    /// On the last entry of a phase that stopped before its limit: why (a batch optimizer's convergence, limit or failed
+    /// line search, or <see cref="Optimizers.StopReason.EarlyStopping"/>). Otherwise null.
+    /// </summary>
     public StopReason? StopReason { get; init; }
 }

@@ -1,6 +1,6 @@
 namespace MLNetAdam.Optimizers;
 
-/// <summary>Why a <see cref="BatchOptimizer"/> stopped.</summary>
+/// <summary>Why a <see cref="BatchOptimizer"/>, or a phase of training, stopped before its limit.</summary>
 public enum StopReason
 {
     /// <summary>The gradient fell below the gradient tolerance.</summary>
@@ -20,4 +20,7 @@ public enum StopReason
 
     /// <summary>Training was cancelled.</summary>
     Cancelled = 5,
+
+    /// <summary>The trainer's early stopping ended the phase: the monitored metric stopped improving for its patience.</summary>
+    EarlyStopping = 6,
 }

@@ -146,7 +146,15 @@ internal static class CheckpointFormat
             w.Write(h.GradientNorm ?? 0);
             w.Write(h.Evaluations);
             w.Write(h.StopReason);
+            w.Write(h.ValidationAccuracy.HasValue);
+            w.Write(h.ValidationAccuracy ?? 0);
         }
+        WriteFloats(w, d.ScalingShift);
+        WriteFloats(w, d.ScalingFactor);
+        w.Write(d.EarlyStopping.Length);
+        foreach (double v in d.EarlyStopping)
+            w.Write(v);
+        WriteFloats(w, d.BestParameters);
     }
 
     private static CheckpointRecord ReadPayload(BinaryReader r)
@@ -177,7 +185,7 @@ internal static class CheckpointFormat
         for (int i = 0; i < random.Length; i++)
             random[i] = r.ReadUInt64();
         int[] order = ReadInts(r);
-        int historyCount = ReadCount(r, 44);
+        int historyCount = ReadCount(r, 53);
         var history = new HistoryRecord[historyCount];
         for (int i = 0; i < historyCount; i++)
         {
@@ -192,10 +200,21 @@ internal static class CheckpointFormat
             double? norm = r.ReadBoolean() ? r.ReadDouble() : SkipDouble(r);
             int evaluations = r.ReadInt32();
             int stop = r.ReadInt32();
-            history[i] = new HistoryRecord(epoch, loss, hasValidation ? validation : null, ticks, entryPhase, optimizer, rate, norm, evaluations, stop);
+            double? accuracy = r.ReadBoolean() ? r.ReadDouble() : SkipDouble(r);
+            history[i] = new HistoryRecord(epoch, loss, hasValidation ? validation : null, ticks, entryPhase, optimizer, rate, norm, evaluations, stop, accuracy);
         }
+        float[] shift = ReadFloats(r);
+        float[] factor = ReadFloats(r);
+        var earlyStopping = new double[ReadCount(r, 8)];
+        for (int i = 0; i < earlyStopping.Length; i++)
+            earlyStopping[i] = r.ReadDouble();
+        float[] best = ReadFloats(r);
         return new CheckpointRecord
         {
+            ScalingShift = shift,
+            ScalingFactor = factor,
+            EarlyStopping = earlyStopping,
+            BestParameters = best,
             LayerSizes = sizes,
             Activation = activation,
             ClassNames = classNames,
@@ -231,6 +250,10 @@ internal static class CheckpointFormat
             throw new InvalidDataException($"Corrupted checkpoint: phase {d.Phase} of {d.PhaseCount}.");
         if (d.Phase < 0 || d.EpochsInPhase < 0 || d.StepsInPhase < 0 || d.OptimizerStepCount < 0)
             throw new InvalidDataException("Corrupted checkpoint: negative counters.");
+        if (d.ScalingShift.Length != d.ScalingFactor.Length || (d.ScalingShift.Length != 0 && d.ScalingShift.Length != d.LayerSizes[0]))
+            throw new InvalidDataException($"Corrupted checkpoint: a feature scaling of {d.ScalingShift.Length}/{d.ScalingFactor.Length} values for {d.LayerSizes[0]} features.");
+        if (d.BestParameters.Length != 0 && d.BestParameters.Length != d.Parameters.Length)
+            throw new InvalidDataException("Corrupted checkpoint: the early-stopping weights do not match the number of parameters.");
         if (d.OptimizerBuffers.Any(b => b.Length != d.Parameters.Length))
             throw new InvalidDataException("Corrupted checkpoint: an optimizer buffer does not match the number of parameters.");
         if (d.RandomState.Length != 4 || d.RandomState.All(v => v == 0))

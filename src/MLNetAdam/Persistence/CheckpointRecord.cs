@@ -47,9 +47,21 @@ internal sealed class CheckpointRecord
     public required int[] Order { get; init; }
 
     public required HistoryRecord[] History { get; init; }
+
+    /// <summary>The feature scaling the run trains on (empty arrays without one): what is subtracted, then multiplied.</summary>
+    public required float[] ScalingShift { get; init; }
+
+    /// <summary>See <see cref="ScalingShift"/>.</summary>
+    public required float[] ScalingFactor { get; init; }
+
+    /// <summary>The early-stopping monitor's values in the phase in progress (empty without one).</summary>
+    public required double[] EarlyStopping { get; init; }
+
+    /// <summary>The best parameters the early-stopping monitor keeps (empty when it keeps none).</summary>
+    public required float[] BestParameters { get; init; }
 }
 
 /// <summary>One training-history entry as stored; <see cref="StopReason"/> is −1 for none.</summary>
 internal readonly record struct HistoryRecord(
     int Epoch, double TrainingLoss, double? ValidationLoss, long DurationTicks, int Phase, string Optimizer,
-    double LearningRate, double? GradientNorm, int Evaluations, int StopReason);
+    double LearningRate, double? GradientNorm, int Evaluations, int StopReason, double? ValidationAccuracy);

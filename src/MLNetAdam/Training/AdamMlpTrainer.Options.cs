@@ -19,11 +19,20 @@ public sealed partial class AdamMlpTrainer
         /// <summary>Default width of the single hidden layer: 100 (as scikit-learn's MLPClassifier).</summary>
         public const int HiddenLayerSize = 100;
 
-        /// <summary>Default mini-batch size: 128.</summary>
-        public const int BatchSize = 128;
+        /// <summary>Default mini-batch size: 200 (scikit-learn's <c>min(200, rows)</c>: a smaller data set is one batch).</summary>
+        public const int BatchSize = 200;
 
-        /// <summary>Default number of passes over the training data: 20.</summary>
-        public const int NumberOfEpochs = 20;
+        /// <summary>Default largest number of passes over the training data: 200 (scikit-learn's <c>max_iter</c>); the default <see cref="Options.EarlyStopping"/> usually stops sooner.</summary>
+        public const int NumberOfEpochs = 200;
+
+        /// <summary>Default <see cref="Options.NormalizeFeatures"/>: true.</summary>
+        public const bool NormalizeFeatures = true;
+
+        /// <summary>Default patience of the convergence stop: 10 epochs (scikit-learn's <c>n_iter_no_change</c>).</summary>
+        public const int ConvergencePatience = 10;
+
+        /// <summary>Default tolerance of the convergence stop: 1e-4 (scikit-learn's <c>tol</c>).</summary>
+        public const double ConvergenceTolerance = 1e-4;
 
         /// <summary>Default L2 regularization: 0.</summary>
         public const float L2Regularization = 0f;
@@ -56,10 +65,13 @@ public sealed partial class AdamMlpTrainer
         /// </summary>
         public MlpOptimizer Optimizer { get; set; } = new AdamOptimizer();
 
-        /// <summary>Rows per mini-batch for a <see cref="StochasticOptimizer"/> (the last batch of an epoch may be smaller). Default 128; must be &gt; 0. Not used by a <see cref="BatchOptimizer"/>.</summary>
+        /// <summary>Rows per mini-batch for a <see cref="StochasticOptimizer"/> (the last batch of an epoch may be smaller). Default 200; must be &gt; 0. Not used by a <see cref="BatchOptimizer"/>.</summary>
         public int BatchSize { get; set; } = Defaults.BatchSize;
 
-        /// <summary>Passes over the training data for a <see cref="StochasticOptimizer"/>. Default 20; must be &gt; 0. Not used by a <see cref="BatchOptimizer"/>, which has its own iteration limit.</summary>
+        /// <summary>
+        /// Largest number of passes over the training data for a <see cref="StochasticOptimizer"/>. Default 200; must be
+        /// &gt; 0. <see cref="EarlyStopping"/> may end training sooner. Not used by a <see cref="BatchOptimizer"/>, which has its own iteration limit.
+        /// </summary>
         public int NumberOfEpochs { get; set; } = Defaults.NumberOfEpochs;
 
         /// <summary>Reshuffle the rows before every epoch (seeded). Default true; false visits rows in data order.</summary>
@@ -126,6 +138,48 @@ public sealed partial class AdamMlpTrainer
         /// shuffled: a row moves at most about this many places from its position in the data, so pre-shuffle data sorted by label.
         /// </summary>
         public int ShuffleBufferSize { get; set; } = 10_000;
+
+        /// <summary>
+        /// Standardize the features inside the trainer: dense features are centered and divided by their standard
+        /// deviation, sparse features only divided (they stay sparse), constant features are left alone; the statistics
+        /// come from the training rows (a streamed view gets one extra pass). When training ends the map is folded into
+        /// the first layer, so the model, <c>Transform</c>, <c>PredictionEngine</c>, <c>Model.Save</c>, ONNX export, warm
+        /// start and checkpoints all take raw features. Default true; false trains on the features as they are.
+        /// </summary>
+        public bool NormalizeFeatures { get; set; } = Defaults.NormalizeFeatures;
+
+        /// <summary>
+        /// Share of the training rows held out for validation when <c>Fit</c> gets no validation data: a stratified,
+        /// seeded split (from <see cref="Seed"/>). Default 0 (none); valid range [0, 1). Not available with streaming.
+        /// </summary>
+        public float ValidationFraction { get; set; }
+
+        /// <summary>
+        /// When to stop a phase before <see cref="NumberOfEpochs"/>. Default: a convergence stop as scikit-learn's
+        /// (training loss improving by less than 1e-4 for 10 epochs, last weights kept). Set a validation metric (with
+        /// validation data or <see cref="ValidationFraction"/>) for early stopping with the best weights restored; null
+        /// trains every epoch.
+        /// </summary>
+        public EarlyStopping? EarlyStopping { get; set; } = new()
+        {
+            Metric = EarlyStoppingMetric.TrainingLoss,
+            Patience = Defaults.ConvergencePatience,
+            MinimumImprovement = Defaults.ConvergenceTolerance,
+            RestoreBestWeights = false,
+        };
+
+        /// <summary>Receives a <see cref="TrainingProgress"/> at the end of every epoch and about every half second within one; null (default) for none. Called on the training thread.</summary>
+        public IProgress<TrainingProgress>? Progress { get; set; }
+
+        /// <summary>
+        /// Stops <c>Fit</c> within one mini-batch (one loss evaluation for a batch optimizer) with an
+        /// <see cref="OperationCanceledException"/>; <c>MLContext.CancelExecution()</c> does the same. The last checkpoint
+        /// written stays loadable. Default: none.
+        /// </summary>
+        public CancellationToken CancellationToken { get; set; }
+
+        /// <summary>Per-class weights multiplying the example weights (<see cref="Training.ClassWeights.Balanced"/> or explicit); null (default) for none.</summary>
+        public ClassWeights? ClassWeights { get; set; }
 
         /// <summary>How the training rows are held in memory; <see cref="FeatureStorage.Auto"/> picks sparse rows for sparse data. For tests.</summary>
         internal FeatureStorage Storage { get; set; } = FeatureStorage.Auto;

@@ -26,17 +26,29 @@ namespace MLNetAdam.Training;
 public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
 {
     private const string RegistrationName = "AdamMlpTrainer";
+    private readonly IHostEnvironment _env;
     private readonly MLContext _mlContext;
     private readonly Options _options;
 
     /// <summary>Creates a trainer with the given options.</summary>
-    /// <param name="mlContext">The context: its seed and its log are used.</param>
+    /// <param name="mlContext">The context: its seed, its log and its cancellation are used.</param>
     /// <param name="options">Training options; checked when training starts.</param>
     public AdamMlpTrainer(MLContext mlContext, Options options)
+        : this(mlContext, mlContext, options)
     {
-        ArgumentNullException.ThrowIfNull(mlContext);
+    }
+
+    /// <summary>
+    /// For the catalog extensions, which see only the context's environment: <paramref name="env"/> gives the seed, the
+    /// log and the cancellation; <paramref name="context"/> builds ML.NET's own transformers when the model is saved.
+    /// </summary>
+    internal AdamMlpTrainer(IHostEnvironment env, MLContext context, Options options)
+    {
+        ArgumentNullException.ThrowIfNull(env);
+        ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(options);
-        _mlContext = mlContext;
+        _env = env;
+        _mlContext = context;
         _options = options;
         ValidateOptions(options);
     }
@@ -97,9 +109,10 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         ArgumentNullException.ThrowIfNull(trainData);
         ValidateOptions(_options);
 
-        IHost host = ((IHostEnvironment)_mlContext).Register(RegistrationName);
+        IHost host = _env.Register(RegistrationName);
         int seed = _options.Seed ?? host.Rand.Next();
         using IChannel channel = host.Start("Training");
+        var hostCancelled = MLNetInternals.CancellationProbe(host);
 
         var schema = trainData.Schema;
         var label = ColumnChecks.Label(schema, _options.LabelColumnName);
@@ -107,8 +120,15 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var weight = ColumnChecks.Weight(schema, _options.ExampleWeightColumnName);
         int featureCount = ((VectorDataViewType)features.Type).Size;
         int classCount = (int)((KeyDataViewType)label.Type).Count;
+        string[] classNames = ClassNames.Read(label, classCount);
         var phases = Phases(_options);
         bool stream = ShouldStream(trainData, featureCount, phases, channel);
+        if (stream && _options.ValidationFraction > 0 && validationData is null)
+            throw new ArgumentOutOfRangeException(nameof(Options.ValidationFraction), _options.ValidationFraction,
+                "AdamMlpTrainer.Options.ValidationFraction cannot hold rows out of streamed data; pass a validation set to Fit(train, validation) instead.");
+        if (_options.EarlyStopping is { NeedsValidation: true } && validationData is null && !(_options.ValidationFraction > 0))
+            throw new ArgumentException(
+                $"AdamMlpTrainer.Options.EarlyStopping watches {_options.EarlyStopping.Metric}, which needs validation data: call Fit(train, validation), or set Options.ValidationFraction, or watch TrainingLoss.");
         var train = stream ? null : LoadRows(trainData, label, features, weight, channel, "training");
 
         TrainingData? validation = null;
@@ -123,6 +143,44 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
                     nameof(validationData));
             validation = LoadRows(validationData, vLabel, vFeatures, ColumnChecks.Weight(vSchema, _options.ExampleWeightColumnName), channel, "validation");
         }
+        else if (_options.ValidationFraction > 0)
+        {
+            (train, validation) = ValidationSplit.Split(train!, _options.ValidationFraction, seed);
+            channel.Info(MessageSensitivity.None, $"Held out {validation.RowCount} of {train.RowCount + validation.RowCount} training rows for validation (stratified, ValidationFraction {_options.ValidationFraction}).");
+        }
+
+        // One pass over a streamed view gives what in-memory rows give directly: class counts and feature statistics.
+        StreamingSummary? summary = stream && (_options.ClassWeights is not null || (_options.NormalizeFeatures && checkpoint?.Scaling is null))
+            ? StreamingSummary.Read(trainData, label, features, weight, classCount, StreamSparse(trainData, features))
+            : null;
+
+        float[]? classWeights = null;
+        if (_options.ClassWeights is { } perClass)
+        {
+            classWeights = perClass.For(classNames, summary?.ClassCounts ?? CountClasses(train!));
+            channel.Info(MessageSensitivity.None, $"Class weights: {string.Join(", ", classNames.Select((n, c) => $"{n} {classWeights[c]:G4}"))}.");
+            if (train is not null)
+                train = train.WithWeights(WeighByClass(train, classWeights));
+        }
+        if (train is not null && !(train.TotalWeight > 0))
+            throw new InvalidOperationException(
+                $"The training rows' total weight is {train.TotalWeight}: every usable row has weight 0"
+                + (_options.ExampleWeightColumnName is { } w ? $" in example weight column '{w}'" : string.Empty)
+                + (classWeights is not null ? " (after ClassWeights)" : string.Empty) + ", so there is nothing to learn from.");
+
+        FeatureScaling? scaling = null;
+        if (checkpoint is not null && checkpoint.Scaling is not null != _options.NormalizeFeatures)
+            throw new ArgumentException(
+                $"The checkpoint was written with NormalizeFeatures = {checkpoint.Scaling is not null}, but these options have NormalizeFeatures = {_options.NormalizeFeatures}; resume with the setting the checkpoint was written with.");
+        if (_options.NormalizeFeatures)
+        {
+            // A resumed run keeps its checkpoint's scaling, so the rows it resumes on are scaled to the same bits.
+            scaling = checkpoint?.Scaling ?? summary?.Scaling ?? FeatureScaling.Of(train!);
+            if (train is not null)
+                scaling.Apply(train);
+            if (validation is not null)
+                scaling.Apply(validation);
+        }
 
         var sizes = new List<int> { featureCount };
         sizes.AddRange(_options.HiddenLayerSizes);
@@ -130,12 +188,16 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var layout = new ParameterLayout(sizes);
         var random = new SeededRandom(seed);
         var parameters = Initialization.Weights(layout, _options.Activation, random);
-        string[] classNames = ClassNames.Read(label, classCount);
-        var start = checkpoint is null ? initialModel : checkpoint.Model;
-        if (start is not null)
+        if (checkpoint is not null)
         {
-            CheckCompatible(start, layout, classNames, checkpoint is null ? "initial model" : "checkpoint");
-            start.GetParameters().CopyTo(parameters, 0);
+            CheckCompatible(checkpoint.Model, layout, classNames, "checkpoint");
+            checkpoint.Record.Parameters.CopyTo(parameters, 0);
+        }
+        else if (initialModel is not null)
+        {
+            CheckCompatible(initialModel, layout, classNames, "initial model");
+            var start = initialModel.GetParameters();
+            (scaling is null ? start : InputScaling.Unfold(layout, start, scaling)).CopyTo(parameters, 0);
         }
         int threads = _options.NumberOfThreads ?? Environment.ProcessorCount;
         using var pool = threads > 1 ? new WorkerPool(threads) : null;
@@ -146,24 +208,47 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             Train = train,
             Validation = validation,
             Batches = stream
-                ? () => new StreamingBatches(trainData, label, features, weight, classCount, batchSize, _options.ShuffleBufferSize, sparseStream)
+                ? () => new StreamingBatches(trainData, label, features, weight, classCount, batchSize, _options.ShuffleBufferSize, sparseStream, scaling, classWeights)
                 : () => new InMemoryBatches(train!, batchSize),
             Shuffle = _options.Shuffle,
             GradientClipNorm = _options.GradientClipNorm,
             GradientClipValue = _options.GradientClipValue,
             DropoutRate = _options.DropoutRate,
             Pool = pool,
+            Scaling = scaling,
+            EarlyStopping = _options.EarlyStopping,
+            Progress = _options.Progress,
+            Cancellation = _options.CancellationToken,
+            HostCancelled = hostCancelled,
         };
 
         channel.Info(MessageSensitivity.None,
-            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {(train is null ? $"rows streamed through a {_options.ShuffleBufferSize}-row shuffle buffer" : $"{train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")})")} with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}, {threads} thread(s), {GemmKernel.InstructionSet} kernels.");
+            $"Training a {string.Join("-", sizes)} MLP ({layout.ParameterCount} parameters) on {(train is null ? $"rows streamed through a {_options.ShuffleBufferSize}-row shuffle buffer" : $"{train.RowCount} rows ({(train.IsSparse ? "sparse" : "dense")})")}"
+            + $"{(scaling is null ? string.Empty : ", features standardized")} with {string.Join(" then ", phases.Select(p => p.Optimizer.GetType().Name))}, seed {seed}, {threads} thread(s), {GemmKernel.InstructionSet} kernels.");
         var checkpoints = _options.CheckpointPath is null ? null
             : new CheckpointSettings(_options.CheckpointPath, _options.CheckpointPeriod, classNames, features.Name);
         var run = new TrainingRun(problem, parameters, phases.Count, channel, checkpoints);
         PhaseRunner.Run(run, phases, checkpoint);
 
-        var model = new AdamMlpModelParameters(layout, _options.Activation, parameters, classNames, run.History);
+        var trained = scaling is null ? parameters : InputScaling.Fold(layout, parameters, scaling);
+        var model = new AdamMlpModelParameters(layout, _options.Activation, trained, classNames, run.History);
         return new AdamMlpTransformer(_mlContext, model, features.Name, features.Type, label.Annotations);
+    }
+
+    private static long[] CountClasses(TrainingData data)
+    {
+        var counts = new long[data.ClassCount];
+        foreach (int c in data.Labels)
+            counts[c]++;
+        return counts;
+    }
+
+    private static float[] WeighByClass(TrainingData data, float[] classWeights)
+    {
+        var weights = new float[data.RowCount];
+        for (int r = 0; r < weights.Length; r++)
+            weights[r] = (data.Weights?[r] ?? 1f) * classWeights[data.Labels[r]];
+        return weights;
     }
 
     /// <summary>
@@ -274,6 +359,8 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         RequireOption(Enum.IsDefined(options.DataMode), nameof(Options.DataMode), "be Auto, InMemory or Streaming", options.DataMode);
         RequireOption(options.ShuffleBufferSize >= 1, nameof(Options.ShuffleBufferSize), "be ≥ 1", options.ShuffleBufferSize);
         RequireOption(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "be in [0, 1)", options.DropoutRate);
+        RequireOption(options.ValidationFraction >= 0 && options.ValidationFraction < 1, nameof(Options.ValidationFraction), "be in [0, 1) (0 for no hold-out)", options.ValidationFraction);
+        options.EarlyStopping?.Validate();
         RequireOption(options.Phases is not null, nameof(Options.Phases), "not be null (leave it empty for a single optimizer)", null);
         if (options.Phases!.Count == 0)
         {

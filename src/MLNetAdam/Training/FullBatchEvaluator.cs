@@ -18,7 +18,10 @@ internal sealed class FullBatchEvaluator
     public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
     {
         _data = data;
-        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount), pool: problem.Pool);
+        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount), pool: problem.Pool)
+        {
+            TrackAccuracy = !withGradient,
+        };
         _rows = new int[data.RowCount];
         for (int i = 0; i < _rows.Length; i++)
             _rows[i] = i;
@@ -28,6 +31,9 @@ internal sealed class FullBatchEvaluator
     /// <summary>Counts full-batch evaluations.</summary>
     public int Evaluations { get; private set; }
 
+    /// <summary>For an evaluator without gradient: the weighted share of rows predicted right in the last evaluation.</summary>
+    public double LastAccuracy { get; private set; }
+
     /// <summary>The objective over all rows; fills <paramref name="gradient"/> unless it is empty.</summary>
     public double Evaluate(ReadOnlySpan<float> parameters, Span<float> gradient)
     {
@@ -36,7 +42,7 @@ internal sealed class FullBatchEvaluator
         if (wantGradient)
             gradient.Clear();
         double total = _data.TotalWeight;
-        double loss = 0;
+        double loss = 0, correct = 0;
         int chunks = (_rows.Length + ChunkRows - 1) / ChunkRows;
         for (int start = 0; start < _rows.Length; start += ChunkRows)
         {
@@ -45,9 +51,11 @@ internal sealed class FullBatchEvaluator
             // Each chunk's mean (and its L2 term) counts in proportion to its weight; with zero total weight, equally.
             double share = total > 0 ? _objective.LastWeight / total : 1.0 / chunks;
             loss += share * chunkLoss;
+            correct += _objective.LastCorrectWeight;
             if (wantGradient)
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_chunkGradient, (float)share, gradient, gradient);
         }
+        LastAccuracy = total > 0 ? correct / total : 0;
         return loss;
     }
 }

@@ -76,6 +76,12 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
     /// <summary>Sum of the example weights of the rows of the last evaluation.</summary>
     public double LastWeight { get; private set; }
 
+    /// <summary>Whether evaluations also count the rows whose most probable class is their label (<see cref="LastCorrectWeight"/>).</summary>
+    public bool TrackAccuracy { get; init; }
+
+    /// <summary>With <see cref="TrackAccuracy"/>: the summed example weight of the last evaluation's rows predicted right (first maximum wins).</summary>
+    public double LastCorrectWeight { get; private set; }
+
     /// <summary>
     /// Evaluates the objective over the rows <paramref name="rowIds"/> of <paramref name="data"/>.
     /// When <paramref name="gradient"/> is not empty it is overwritten with the gradient.
@@ -130,6 +136,9 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
         else
             _forward.Run(parameters, _input.AsSpan(0, rows * features), rows, _pool, hook);
 
+        if (TrackAccuracy)
+            LastCorrectWeight = CorrectWeight(_forward.PreActivations(last, rows), labels, weights, classes);
+
         // Loss, and dL/dZ of the output layer (overwrites the logits).
         T scale = totalWeight > 0 ? T.One / T.CreateTruncating(totalWeight) : T.Zero;
         Span<T> dz = _forward.PreActivations(last, rows);
@@ -178,6 +187,23 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
             dz = next;
         }
         return loss;
+    }
+
+    // Σ weight over the rows whose arg max (the first maximum) of the logits is the label.
+    private static double CorrectWeight(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, int classes)
+    {
+        double correct = 0;
+        for (int r = 0; r < labels.Length; r++)
+        {
+            var row = logits.Slice(r * classes, classes);
+            int best = 0;
+            for (int c = 1; c < classes; c++)
+                if (row[c] > row[best])
+                    best = c;
+            if (best == labels[r])
+                correct += weights.IsEmpty ? 1.0 : weights[r];
+        }
+        return correct;
     }
 
     private ReadOnlySpan<T> LayerInput(int layer, int rows) =>

@@ -25,18 +25,27 @@ internal static class StochasticDriver
         var state = optimizer.CreateState(parameters.Length);
         var order = batches.Order;
         string name = optimizer.GetType().Name;
+        var monitor = run.NewMonitor();
 
         long step = 0;
         int done = 0;
         if (resume is not null)
         {
             Restore(resume, optimizer, state, rates, order);
+            if (monitor is not null)
+                monitor.Load(resume.EarlyStopping, resume.BestParameters);
+            else if (resume.EarlyStopping.Length != 0)
+                throw new ArgumentException("The checkpoint was written with EarlyStopping, but these options have none; resume with the EarlyStopping setting the checkpoint was written with.");
             step = resume.StepsInPhase;
             done = resume.EpochsInPhase;
         }
 
         var clock = new Stopwatch();
-        for (int e = done + 1; e <= epochs; e++)
+        var phaseClock = Stopwatch.StartNew();
+        long phaseRows = 0;
+        int? batchesPerEpoch = batches.StepsPerEpoch > 0 && problem.Train is not null ? batches.StepsPerEpoch : null;
+        bool stopped = false;
+        for (int e = done + 1; e <= epochs && !stopped; e++)
         {
             int epoch = run.History.Count + 1;
             clock.Restart();
@@ -44,8 +53,12 @@ internal static class StochasticDriver
             double lossSum = 0, weightSum = 0, normSum = 0;
             float rate = 0;
             int steps = 0;
-            while (batches.Next(out var data, out var batchRows))
+            long nextReport = Stopwatch.GetTimestamp() + ReportInterval;
+            while (true)
             {
+                run.ThrowIfCancelled();
+                if (!batches.Next(out var data, out var batchRows))
+                    break;
                 double loss = objective.Evaluate(parameters, gradient, data, batchRows);
                 if (!double.IsFinite(loss))
                     throw TrainingRun.Diverged(epoch, steps, loss);
@@ -65,14 +78,26 @@ internal static class StochasticDriver
                 rate = rates.LearningRate(step++, e - 1);
                 optimizer.StepInParallel(problem.Pool, parameters, gradient, state, rate);
                 steps++;
+                phaseRows += batchRows.Length;
+                if (problem.Progress is not null && Stopwatch.GetTimestamp() >= nextReport)
+                {
+                    nextReport = Stopwatch.GetTimestamp() + ReportInterval;
+                    run.Report(Progress(run, phase, epoch, steps, batchesPerEpoch, phaseRows, phaseClock.Elapsed, weightSum > 0 ? lossSum / weightSum : 0, e, done, epochs, isEpochEnd: false));
+                }
             }
             if (steps == 0)
                 throw new InvalidOperationException("No usable training rows: every row of the streamed data has a missing label, a NaN or infinite feature, or an invalid weight.");
             if (batches is StreamingBatches { Skipped: > 0 } streamed && e == done + 1)
                 run.Warning($"Skipped {streamed.Skipped} streamed training rows with a missing label, a NaN or infinite feature, or a negative, NaN or infinite weight.");
+            run.CheckFinite(epoch, steps);
+            batchesPerEpoch = steps;
             double trainingLoss = weightSum > 0 ? lossSum / weightSum : 0;
-            double? validationLoss = run.ValidationLoss();
+            var (validationLoss, validationAccuracy) = run.Validate();
             rates.EndEpoch(validationLoss ?? trainingLoss);
+            stopped = monitor?.Observe(epoch, trainingLoss, validationLoss, validationAccuracy, parameters) ?? false;
+            bool last = stopped || e == epochs;
+            if (last)
+                monitor?.Restore(parameters);
             clock.Stop();
             run.History.Add(new(epoch, trainingLoss, validationLoss, clock.Elapsed)
             {
@@ -81,11 +106,34 @@ internal static class StochasticDriver
                 LearningRate = rate,
                 GradientNorm = normSum / steps,
                 Evaluations = steps,
+                ValidationAccuracy = validationAccuracy,
+                StopReason = stopped ? StopReason.EarlyStopping : null,
             });
-            run.Log($"Epoch {e}/{epochs} ({name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / steps:G4}");
-            if (run.Checkpoints is { } checkpoints && (epoch % checkpoints.Period == 0 || e == epochs))
-                run.WriteCheckpoint(phase, completed: false, e, step, state, rates.Name, rates.Save(), order);
+            run.Log($"Epoch {e}/{epochs} ({name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, validationAccuracy, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / steps:G4}");
+            if (stopped)
+                run.Info($"Early stopping: {problem.EarlyStopping!.Metric} has not improved for {problem.EarlyStopping.Patience} epoch(s); {(problem.EarlyStopping.RestoreBestWeights ? $"restored the weights of epoch {monitor!.BestEpoch}" : "keeping the last weights")}.");
+            run.Report(Progress(run, phase, epoch, steps, batchesPerEpoch, phaseRows, phaseClock.Elapsed, trainingLoss, e, done, epochs, isEpochEnd: true));
+            if (run.Checkpoints is { } checkpoints && (epoch % checkpoints.Period == 0 || last))
+                run.WriteCheckpoint(phase, completed: stopped, e, step, state, rates.Name, rates.Save(), order, monitor);
         }
+    }
+
+    /// <summary>Within an epoch, progress is reported at most this often (in <see cref="Stopwatch"/> ticks: half a second).</summary>
+    private static readonly long ReportInterval = Stopwatch.Frequency / 2;
+
+    private static TrainingProgress Progress(
+        TrainingRun run, int phase, int epoch, int batch, int? batchesPerEpoch, long rows, TimeSpan phaseElapsed, double runningLoss, int epochInPhase, int resumedEpochs, int epochs, bool isEpochEnd)
+    {
+        double seconds = Math.Max(phaseElapsed.TotalSeconds, 1e-9);
+        TimeSpan? remaining = null;
+        if (batchesPerEpoch is int perEpoch && perEpoch > 0)
+        {
+            double doneBatches = (double)(epochInPhase - 1 - resumedEpochs) * perEpoch + batch;
+            double leftBatches = (double)epochs * perEpoch - (epochInPhase - 1) * (double)perEpoch - batch;
+            if (doneBatches > 0)
+                remaining = TimeSpan.FromSeconds(seconds / doneBatches * Math.Max(0, leftBatches));
+        }
+        return new TrainingProgress(phase, epoch, batch, batchesPerEpoch, rows / seconds, runningLoss, run.Elapsed, remaining, isEpochEnd);
     }
 
     // Puts the saved optimizer state, schedule state and shuffle order back, refusing anything that does not fit and

@@ -1,3 +1,4 @@
+using MLNetAdam.Data;
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
 using MLNetAdam.Persistence;
@@ -39,6 +40,7 @@ public sealed class TrainingCheckpoint
                 GradientNorm = h.GradientNorm,
                 Evaluations = h.Evaluations,
                 StopReason = h.StopReason == -1 ? null : (StopReason)h.StopReason,
+                ValidationAccuracy = h.ValidationAccuracy,
             });
         }
         History = history;
@@ -65,9 +67,19 @@ public sealed class TrainingCheckpoint
     /// <summary>The history up to the checkpoint.</summary>
     public IReadOnlyList<TrainingHistoryEntry> TrainingHistory => History;
 
-    /// <summary>The model as of the checkpoint (weights, class names, history).</summary>
-    public AdamMlpModelParameters Model =>
-        new(new ParameterLayout(Record.LayerSizes), (MlpActivation)Record.Activation, (float[])Record.Parameters.Clone(), Record.ClassNames, History);
+    /// <summary>The model as of the checkpoint (weights, class names, history), taking raw features like any trained model.</summary>
+    public AdamMlpModelParameters Model
+    {
+        get
+        {
+            var layout = new ParameterLayout(Record.LayerSizes);
+            var parameters = Scaling is { } scaling ? InputScaling.Fold(layout, Record.Parameters, scaling) : (float[])Record.Parameters.Clone();
+            return new(layout, (MlpActivation)Record.Activation, parameters, Record.ClassNames, History);
+        }
+    }
+
+    /// <summary>The feature scaling the run trains on, or null.</summary>
+    internal FeatureScaling? Scaling => Record.ScalingShift.Length == 0 ? null : FeatureScaling.FromArrays(Record.ScalingShift, Record.ScalingFactor);
 
     /// <summary>Reads a checkpoint file.</summary>
     /// <param name="path">File written by the trainer.</param>
@@ -96,5 +108,5 @@ public sealed class TrainingCheckpoint
     internal static HistoryRecord[] ToRecords(IReadOnlyList<TrainingHistoryEntry> history) =>
         history.Select(h => new HistoryRecord(
             h.Epoch, h.TrainingLoss, h.ValidationLoss, h.Duration.Ticks, h.Phase, h.Optimizer, h.LearningRate, h.GradientNorm, h.Evaluations,
-            h.StopReason is { } reason ? (int)reason : -1)).ToArray();
+            h.StopReason is { } reason ? (int)reason : -1, h.ValidationAccuracy)).ToArray();
 }

@@ -12,7 +12,7 @@ public sealed class TrainingPhase
     /// <summary>The optimizer of this phase.</summary>
     public MlpOptimizer Optimizer { get; set; } = new AdamOptimizer();
 
-    /// <summary>Epochs of this phase for a <see cref="StochasticOptimizer"/>; ignored by a <see cref="BatchOptimizer"/>. Default 20; must be &gt; 0.</summary>
+    /// <summary>Epochs of this phase for a <see cref="StochasticOptimizer"/>; ignored by a <see cref="BatchOptimizer"/>. Default 200; must be &gt; 0.</summary>
     public int NumberOfEpochs { get; set; } = AdamMlpTrainer.Defaults.NumberOfEpochs;
 
     /// <summary>Learning-rate schedule of this phase (stochastic optimizers only); null keeps the rate constant.</summary>

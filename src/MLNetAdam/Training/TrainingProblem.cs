@@ -37,4 +37,19 @@ internal sealed record TrainingProblem(
 
     /// <summary>Threads for the matrix products and the update (null: the calling thread only).</summary>
     public required WorkerPool? Pool { get; init; }
+
+    /// <summary>The feature scaling the rows already carry (folded into the model at the end), or null.</summary>
+    public FeatureScaling? Scaling { get; init; }
+
+    /// <summary>When to stop a phase early, or null.</summary>
+    public EarlyStopping? EarlyStopping { get; init; }
+
+    /// <summary>Where progress goes, or null.</summary>
+    public IProgress<TrainingProgress>? Progress { get; init; }
+
+    /// <summary>The user's cancellation token.</summary>
+    public CancellationToken Cancellation { get; init; }
+
+    /// <summary>Whether ML.NET's <c>CancelExecution</c> was called on the context (null when it cannot be known).</summary>
+    public Func<bool>? HostCancelled { get; init; }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.ML.Runtime;
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
@@ -7,13 +8,14 @@ namespace MLNetAdam.Training;
 
 /// <summary>
 /// What the phases of one <c>Fit</c> share: the parameter vector they all update, the history they append to, the
-/// validation loss, the log and the checkpoint file.
+/// validation metrics, cancellation, progress, the log and the checkpoint file.
 /// </summary>
 internal sealed class TrainingRun
 {
     private readonly IChannel _channel;
     private readonly FullBatchEvaluator? _validation;
     private readonly CheckpointSettings? _checkpoints;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public TrainingRun(TrainingProblem problem, float[] parameters, int phaseCount, IChannel channel, CheckpointSettings? checkpoints)
     {
@@ -38,22 +40,58 @@ internal sealed class TrainingRun
     /// <summary>Where and how often checkpoints are written, or null.</summary>
     public CheckpointSettings? Checkpoints => _checkpoints;
 
-    /// <summary>The validation loss at the current parameters, or null without validation data.</summary>
-    public double? ValidationLoss() => _validation?.Evaluate(Parameters, Span<float>.Empty);
+    /// <summary>Time since training started.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
+    /// <summary>The validation loss and accuracy at the current parameters, or nulls without validation data.</summary>
+    public (double? Loss, double? Accuracy) Validate()
+    {
+        if (_validation is null)
+            return (null, null);
+        double loss = _validation.Evaluate(Parameters, Span<float>.Empty);
+        return (loss, _validation.LastAccuracy);
+    }
+
+    /// <summary>Whether the user's token or ML.NET's <c>CancelExecution</c> asks to stop.</summary>
+    public bool CancellationRequested => Problem.Cancellation.IsCancellationRequested || (Problem.HostCancelled?.Invoke() ?? false);
+
+    /// <summary>Throws <see cref="OperationCanceledException"/> when cancellation was requested.</summary>
+    public void ThrowIfCancelled()
+    {
+        if (CancellationRequested)
+            throw new OperationCanceledException($"Training was cancelled after {History.Count} epoch(s).", Problem.Cancellation.IsCancellationRequested ? Problem.Cancellation : CancellationToken.None);
+    }
+
+    /// <summary>A new early-stopping monitor for a phase, or null without early stopping.</summary>
+    public EarlyStoppingMonitor? NewMonitor() => Problem.EarlyStopping is { } settings ? new EarlyStoppingMonitor(settings, Parameters.Length) : null;
+
+    public void Report(TrainingProgress progress) => Problem.Progress?.Report(progress);
+
+    /// <summary>Throws when a weight stopped being a finite number (a step can diverge after the last loss was checked).</summary>
+    public void CheckFinite(int epoch, int steps)
+    {
+        foreach (float p in Parameters)
+        {
+            if (!float.IsFinite(p))
+                throw new InvalidOperationException(
+                    $"Training diverged: a weight became {p} in epoch {epoch} (after {steps} step(s) of it). Lower the optimizer's LearningRate, add GradientClipNorm or L2Regularization, or check the features' scale.");
+        }
+    }
 
     public void Info(string message) => _channel.Info(MessageSensitivity.None, message);
 
     public void Warning(string message) => _channel.Warning(MessageSensitivity.None, message);
 
     /// <summary>One log line per epoch or iteration.</summary>
-    public void Log(string what, double trainingLoss, double? validationLoss, TimeSpan elapsed, string extra)
+    public void Log(string what, double trainingLoss, double? validationLoss, double? validationAccuracy, TimeSpan elapsed, string extra)
     {
-        string validation = validationLoss is double v ? $", validation loss {v:F6}" : string.Empty;
+        string validation = validationLoss is double v ? $", validation loss {v:F6}, accuracy {validationAccuracy:F4}" : string.Empty;
         Info($"{what}: training loss {trainingLoss:F6}{validation}{extra}, {elapsed.TotalMilliseconds:F0} ms");
     }
 
     /// <summary>Writes a checkpoint of the run as it stands (atomically; the previous one survives a failure).</summary>
-    public void WriteCheckpoint(int phase, bool completed, int epochsInPhase, long stepsInPhase, OptimizerState? state, string schedule, double[] scheduleState, int[] order)
+    public void WriteCheckpoint(
+        int phase, bool completed, int epochsInPhase, long stepsInPhase, OptimizerState? state, string schedule, double[] scheduleState, int[] order, EarlyStoppingMonitor? monitor)
     {
         var settings = _checkpoints!;
         var record = new CheckpointRecord
@@ -76,6 +114,10 @@ internal sealed class TrainingRun
             RandomState = Problem.Random.State,
             Order = order,
             History = TrainingCheckpoint.ToRecords(History),
+            ScalingShift = Problem.Scaling?.Shift ?? [],
+            ScalingFactor = Problem.Scaling?.Factor ?? [],
+            EarlyStopping = completed ? [] : monitor?.Save() ?? [],
+            BestParameters = completed ? [] : monitor?.SavedWeights ?? [],
         };
         CheckpointFormat.WriteAtomically(record, settings.Path);
         Info($"Checkpoint written to {settings.Path} after epoch {History.Count}.");

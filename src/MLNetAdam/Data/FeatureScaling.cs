@@ -1,0 +1,146 @@
+namespace MLNetAdam.Data;
+
+/// <summary>
+/// Per-feature standardization, <c>x' = (x − Shift) · Factor</c>, computed from the training rows: dense features are
+/// centered and divided by their standard deviation (population, as scikit-learn's <c>StandardScaler</c>); sparse
+/// features are only divided by it, so zeros stay zeros; a constant feature is left alone (shift 0, factor 1).
+/// The trainer learns on scaled features and folds the map into the first layer when it returns the model.
+/// </summary>
+internal sealed class FeatureScaling
+{
+    /// <summary>A feature whose standard deviation is at most this fraction of its magnitude counts as constant.</summary>
+    private const double ConstantTolerance = 1e-6;
+
+    private FeatureScaling(float[] shift, float[] factor)
+    {
+        Shift = shift;
+        Factor = factor;
+    }
+
+    /// <summary>What is subtracted from each feature (zeros when not centering).</summary>
+    public float[] Shift { get; }
+
+    /// <summary>What each feature is then multiplied by (1 / standard deviation, or 1).</summary>
+    public float[] Factor { get; }
+
+    /// <summary>A scaling from stored arrays (a checkpoint's).</summary>
+    public static FeatureScaling FromArrays(float[] shift, float[] factor)
+    {
+        if (shift.Length != factor.Length)
+            throw new ArgumentException($"The scaling has {shift.Length} shifts and {factor.Length} factors.", nameof(factor));
+        return new FeatureScaling(shift, factor);
+    }
+
+    /// <summary>Accumulates the statistics one row at a time (in memory or while streaming).</summary>
+    public sealed class Accumulator(int featureCount)
+    {
+        // Sums of (x − K) and (x − K)² in double, with K the first row's value: exact enough even when the mean is
+        // large against the spread. Sparse rows use K = 0 (their zeros are not visited).
+        private readonly double[] _reference = new double[featureCount];
+        private readonly double[] _sum = new double[featureCount];
+        private readonly double[] _squares = new double[featureCount];
+        private long _rows;
+
+        /// <summary>Adds a dense row.</summary>
+        public void AddDense(ReadOnlySpan<float> row)
+        {
+            if (_rows == 0)
+                for (int i = 0; i < row.Length; i++)
+                    _reference[i] = row[i];
+            for (int i = 0; i < row.Length; i++)
+            {
+                double d = row[i] - _reference[i];
+                _sum[i] += d;
+                _squares[i] += d * d;
+            }
+            _rows++;
+        }
+
+        /// <summary>Adds a sparse row given by its stored indices and values.</summary>
+        public void AddSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values)
+        {
+            for (int t = 0; t < indices.Length; t++)
+            {
+                double v = values[t];
+                _sum[indices[t]] += v;
+                _squares[indices[t]] += v * v;
+            }
+            _rows++;
+        }
+
+        /// <summary>Adds a row stored sparse that arrived as a dense vector (the same sums as its non-zeros alone).</summary>
+        public void AddDenseAsSparse(ReadOnlySpan<float> values)
+        {
+            for (int i = 0; i < values.Length; i++)
+            {
+                double v = values[i];
+                _sum[i] += v;
+                _squares[i] += v * v;
+            }
+            _rows++;
+        }
+
+        /// <summary>The scaling; <paramref name="center"/> is false for sparse features.</summary>
+        public FeatureScaling ToScaling(bool center)
+        {
+            int n = _sum.Length;
+            var shift = new float[n];
+            var factor = new float[n];
+            for (int i = 0; i < n; i++)
+            {
+                double meanOffset = _rows > 0 ? _sum[i] / _rows : 0;
+                double variance = _rows > 0 ? Math.Max(0, _squares[i] / _rows - meanOffset * meanOffset) : 0;
+                double mean = _reference[i] + meanOffset;
+                double std = Math.Sqrt(variance);
+                if (!(std > ConstantTolerance * Math.Max(1, Math.Abs(mean))))
+                {
+                    factor[i] = 1;
+                    continue;
+                }
+                shift[i] = center ? (float)mean : 0f;
+                factor[i] = (float)(1 / std);
+            }
+            return new FeatureScaling(shift, factor);
+        }
+    }
+
+    /// <summary>The scaling of <paramref name="data"/>'s rows: centered when dense, not when sparse.</summary>
+    public static FeatureScaling Of(TrainingData data)
+    {
+        var accumulator = new Accumulator(data.FeatureCount);
+        for (int r = 0; r < data.RowCount; r++)
+        {
+            if (data.IsSparse)
+                accumulator.AddSparse(data.Indices.AsSpan(data.RowStart![r], data.RowStart[r + 1] - data.RowStart[r]), data.Values.AsSpan(data.RowStart[r], data.RowStart[r + 1] - data.RowStart[r]));
+            else
+                accumulator.AddDense(data.DenseRow(r));
+        }
+        return accumulator.ToScaling(center: !data.IsSparse);
+    }
+
+    /// <summary>Scales every row of <paramref name="data"/> in place.</summary>
+    public void Apply(TrainingData data)
+    {
+        if (data.IsSparse)
+        {
+            var values = data.Values!;
+            var indices = data.Indices!;
+            int used = data.RowStart![data.RowCount];
+            for (int t = 0; t < used; t++)
+                values[t] = (values[t] - Shift[indices[t]]) * Factor[indices[t]];
+            return;
+        }
+        for (int r = 0; r < data.RowCount; r++)
+            ApplyDense(data.MutableDenseRow(r));
+    }
+
+    /// <summary>Scales one dense row in place.</summary>
+    public void ApplyDense(Span<float> row)
+    {
+        for (int i = 0; i < row.Length; i++)
+            row[i] = (row[i] - Shift[i]) * Factor[i];
+    }
+
+    /// <summary>Scales one stored value of feature <paramref name="index"/>.</summary>
+    public float Apply(int index, float value) => (value - Shift[index]) * Factor[index];
+}
