@@ -29,6 +29,7 @@ internal static class MlNetAdamRunner
             HiddenLayerSizes = [256, 128],
             NormalizeFeatures = false, // the fixed workload: the same features and every epoch, as the anchors train
             EarlyStopping = null,
+            WeightInitialization = WeightInitialization.He,
             Activation = Model.MlpActivation.Relu,
             Optimizer = new AdamOptimizer { LearningRate = 1e-3f, Beta1 = 0.9f, Beta2 = 0.999f, Epsilon = 1e-8f },
             BatchSize = 128,

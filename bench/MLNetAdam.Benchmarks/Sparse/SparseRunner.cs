@@ -118,6 +118,7 @@ internal static class SparseRunner
             HiddenLayerSizes = [s.Hidden],
             NormalizeFeatures = false, // the fixed workload: the same features and every epoch, as the anchors train
             EarlyStopping = null,
+            WeightInitialization = WeightInitialization.He,
             Optimizer = new AdamOptimizer { LearningRate = 1e-3f },
             BatchSize = 128,
             NumberOfEpochs = epochs,

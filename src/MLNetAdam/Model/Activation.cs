@@ -26,14 +26,17 @@ internal abstract class Activation
     public abstract MlpActivation Kind { get; }
 
     /// <summary>
-    /// Whether the layers before it are He-initialized (uniform, bound √(6 / fan-in): the ReLU family and GELU) rather
-    /// than Glorot-initialized (bound √(6 / (fan-in + fan-out))).
+    /// The gain of the Glorot-uniform bound √(gain / (fan-in + fan-out)) for the layers before this activation:
+    /// 6 in general, 2 for the logistic sigmoid (scikit-learn's <c>MLPClassifier</c> factors).
     /// </summary>
+    public virtual double GlorotGain => 6.0;
+
+    /// <summary>Whether He initialization (bound √(6 / fan-in)) suits this activation (the ReLU family and GELU).</summary>
     public abstract bool HeInitialized { get; }
 
-    /// <summary>The bound of the uniform initialization of a hidden layer with these fans.</summary>
-    public double InitializationBound(int fanIn, int fanOut) =>
-        HeInitialized ? Math.Sqrt(6.0 / fanIn) : Math.Sqrt(6.0 / (fanIn + fanOut));
+    /// <summary>The bound of the uniform initialization of a hidden layer with these fans: He when asked for and suited, Glorot otherwise.</summary>
+    public double InitializationBound(int fanIn, int fanOut, bool he) =>
+        he && HeInitialized ? Math.Sqrt(6.0 / fanIn) : Math.Sqrt(GlorotGain / (fanIn + fanOut));
 
     /// <summary>Writes <c>f(z)</c> into <paramref name="output"/> (which may alias <paramref name="z"/>).</summary>
     public abstract void Forward<T>(ReadOnlySpan<T> z, Span<T> output)
@@ -98,6 +101,8 @@ internal abstract class Activation
     private sealed class Sigmoid : Activation
     {
         public override MlpActivation Kind => MlpActivation.Sigmoid;
+
+        public override double GlorotGain => 2.0;
 
         public override bool HeInitialized => false;
 

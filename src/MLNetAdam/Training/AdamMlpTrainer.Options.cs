@@ -59,6 +59,9 @@ public sealed partial class AdamMlpTrainer
         /// <summary>Activation after every hidden layer. Default <see cref="MlpActivation.Relu"/>.</summary>
         public MlpActivation Activation { get; set; } = Defaults.Activation;
 
+        /// <summary>How the starting weights are drawn. Default <see cref="WeightInitialization.Glorot"/> (scikit-learn's).</summary>
+        public WeightInitialization WeightInitialization { get; set; } = WeightInitialization.Glorot;
+
         /// <summary>
         /// The optimizer. Default: <see cref="AdamOptimizer"/> with PyTorch's defaults (lr 1e-3, betas 0.9/0.999, eps 1e-8).
         /// Any <see cref="StochasticOptimizer"/> or <see cref="BatchOptimizer"/>, including your own.

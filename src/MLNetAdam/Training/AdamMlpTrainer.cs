@@ -19,9 +19,8 @@ namespace MLNetAdam.Training;
 /// <remarks>
 /// The training rows are read once into memory (sparse rows stay sparse), or streamed from the data view every epoch
 /// when <see cref="Options.DataMode"/> says so (see <see cref="TrainingDataMode"/>). Rows with a missing label, a NaN or
-/// infinite feature, or a negative or NaN weight are skipped, and their count is logged as a warning. Hidden layers
-/// of the ReLU family are He-initialized, the others and the output layer Glorot-initialized (uniform), biases zero,
-/// all from <see cref="Options.Seed"/>. Progress is logged through the <c>MLContext</c> (<c>mlContext.Log</c>), one line per epoch.
+/// infinite feature, or a negative or NaN weight are skipped, and their count is logged as a warning. Weights are
+/// Glorot-uniform (or He, see <see cref="Options.WeightInitialization"/>), biases zero, all from <see cref="Options.Seed"/>. Progress is logged through the <c>MLContext</c> (<c>mlContext.Log</c>), one line per epoch.
 /// </remarks>
 public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
 {
@@ -187,7 +186,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         sizes.Add(classCount);
         var layout = new ParameterLayout(sizes);
         var random = new SeededRandom(seed);
-        var parameters = Initialization.Weights(layout, _options.Activation, random);
+        var parameters = Initialization.Weights(layout, _options.Activation, _options.WeightInitialization, random);
         if (checkpoint is not null)
         {
             CheckCompatible(checkpoint.Model, layout, classNames, "checkpoint");
@@ -356,6 +355,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         RequireOption(options.NumberOfThreads is null or >= 1, nameof(Options.NumberOfThreads), "be null (all cores) or ≥ 1", options.NumberOfThreads);
         RequireOption(options.CheckpointPeriod > 0, nameof(Options.CheckpointPeriod), "be > 0", options.CheckpointPeriod);
         RequireOption(options.CheckpointPath is null || options.CheckpointPath.Length > 0, nameof(Options.CheckpointPath), "be null or a file path", options.CheckpointPath);
+        RequireOption(Enum.IsDefined(options.WeightInitialization), nameof(Options.WeightInitialization), "be Glorot or He", options.WeightInitialization);
         RequireOption(Enum.IsDefined(options.DataMode), nameof(Options.DataMode), "be Auto, InMemory or Streaming", options.DataMode);
         RequireOption(options.ShuffleBufferSize >= 1, nameof(Options.ShuffleBufferSize), "be ≥ 1", options.ShuffleBufferSize);
         RequireOption(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(Options.DropoutRate), "be in [0, 1)", options.DropoutRate);

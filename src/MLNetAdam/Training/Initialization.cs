@@ -7,11 +7,11 @@ namespace MLNetAdam.Training;
 internal static class Initialization
 {
     /// <summary>
-    /// Uniform weights from <paramref name="random"/>: each hidden layer with the bound its activation asks for (He for
-    /// the ReLU family and GELU, Glorot otherwise; see <see cref="Activation.InitializationBound"/>), the softmax layer
-    /// Glorot; biases zero. Layers are filled in order, each matrix row by row.
+    /// Uniform weights from <paramref name="random"/>: each hidden layer with the bound its activation gives for the
+    /// chosen scheme (see <see cref="Activation.InitializationBound"/>), the softmax layer Glorot; biases zero. Layers
+    /// are filled in order, each matrix row by row.
     /// </summary>
-    public static float[] Weights(ParameterLayout layout, MlpActivation activation, SeededRandom random)
+    public static float[] Weights(ParameterLayout layout, MlpActivation activation, WeightInitialization scheme, SeededRandom random)
     {
         var parameters = new float[layout.ParameterCount];
         var hiddenActivation = Activation.For(activation);
@@ -19,7 +19,7 @@ internal static class Initialization
         {
             int fanIn = layout.InputsOf(l), fanOut = layout.OutputsOf(l);
             bool hidden = l < layout.LayerCount - 1;
-            double bound = hidden ? hiddenActivation.InitializationBound(fanIn, fanOut) : Math.Sqrt(6.0 / (fanIn + fanOut));
+            double bound = hidden ? hiddenActivation.InitializationBound(fanIn, fanOut, scheme == WeightInitialization.He) : Math.Sqrt(6.0 / (fanIn + fanOut));
             var weights = layout.Weights(parameters.AsSpan(), l);
             for (int i = 0; i < weights.Length; i++)
                 weights[i] = (float)((2 * random.NextDouble() - 1) * bound);
