@@ -148,6 +148,8 @@ public sealed partial class AdamMlpTrainer
         /// come from the training rows (a streamed view gets one extra pass). When training ends the map is folded into
         /// the first layer, so the model, <c>Transform</c>, <c>PredictionEngine</c>, <c>Model.Save</c>, ONNX export, warm
         /// start and checkpoints all take raw features. Default true; false trains on the features as they are.
+        /// Folding into float weights costs about float precision × |mean| / std of a feature in the logits, so a
+        /// feature far from zero relative to its spread (a year, an id) is better centered before the trainer.
         /// </summary>
         public bool NormalizeFeatures { get; set; } = Defaults.NormalizeFeatures;
 
