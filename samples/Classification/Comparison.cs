@@ -10,7 +10,7 @@ namespace Classification;
 // same split from the same initial weights, side by side in one table.
 public static class Comparison
 {
-    public static void Run(MLContext mlContext, IDataView trainSet, IDataView testSet, IEstimator<ITransformer> featurize)
+    public static void Run(MLContext mlContext, IDataView trainSet, IDataView testSet, IEstimator<ITransformer> featurize, string plotFolder)
     {
         // 1. Featurize once so every optimizer sees exactly the same rows.
         var featurizer = featurize.Fit(trainSet);
@@ -39,12 +39,14 @@ public static class Comparison
 
         // 4. Train each one, timing the Fit call, and measure it on both sets with ML.NET's evaluator.
         Console.WriteLine($"{"optimizer",-30} {"time s",7} {"epochs/it",9} {"evals",6} {"data passes",11} {"train loss",10} {"test acc",8} {"test logloss",12}");
+        var histories = new List<(string, IReadOnlyList<MLNetAdam.Model.TrainingHistoryEntry>)>();
         foreach (var (name, options) in contenders)
         {
             var clock = Stopwatch.StartNew();
             AdamMlpTransformer model = new AdamMlpTrainer(mlContext, options).Fit(train);
             clock.Stop();
             var history = model.Model.TrainingHistory;
+            histories.Add((name, history));
             // A mini-batch evaluation reads BatchSize rows; a full-batch one reads every row.
             double passes = history.Sum(h => h.GradientNorm is null ? h.Evaluations : h.Evaluations * (double)BatchSize / trainRows);
             var onTrain = mlContext.MulticlassClassification.Evaluate(model.Transform(train));
@@ -52,9 +54,12 @@ public static class Comparison
             Console.WriteLine($"{name,-30} {clock.Elapsed.TotalSeconds,7:F2} {history.Count,9} {history.Sum(h => h.Evaluations),6} {passes,11:F0} {onTrain.LogLoss,10:F4} {onTest.MicroAccuracy,8:F4} {onTest.LogLoss,12:F4}");
         }
 
+        Console.WriteLine($"Plot written to {Plots.WriteComparison(plotFolder, histories)}");
+
+        // Every contender runs its whole budget (no convergence stop) on the min-max scaled pixels as they are.
         AdamMlpTrainer.Options Options(Action<AdamMlpTrainer.Options> configure)
         {
-            var options = new AdamMlpTrainer.Options { HiddenLayerSizes = [64], BatchSize = BatchSize, Seed = 7 };
+            var options = new AdamMlpTrainer.Options { HiddenLayerSizes = [64], BatchSize = BatchSize, Seed = 7, EarlyStopping = null, NormalizeFeatures = false };
             configure(options);
             return options;
         }
