@@ -164,6 +164,14 @@ public sealed class AdamMlpModelParameters
         SoftmaxCrossEntropy.Softmax(probabilities.Slice(0, ClassCount));
     }
 
+    /// <summary>Class probabilities of one sparse row (stored indices and values), touching only the stored values in the first layer.</summary>
+    internal void ScoreSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> probabilities, ForwardPass<float> pass)
+    {
+        var logits = pass.RunSparseRow(_parameters, indices, values);
+        logits.CopyTo(probabilities);
+        SoftmaxCrossEntropy.Softmax(probabilities.Slice(0, ClassCount));
+    }
+
     /// <summary>The network as plain data for the ONNX writer.</summary>
     internal OnnxNetwork ToOnnx() => new(Layout.Sizes, Activation.ToString(), _parameters, ClassNames.ToArray());
 

@@ -93,6 +93,40 @@ internal sealed class ForwardPass<T>
         return RunFrom(1, parameters, rows, pool, hook);
     }
 
+    /// <summary>
+    /// Runs the network on one sparse row given by its stored <paramref name="indices"/> and <paramref name="values"/>;
+    /// the first layer touches only the stored values. With cached transposed weights (scoring) each stored value adds
+    /// its row of <c>Wᵀ</c> (contiguous, fused multiply-add, in index order); otherwise the sparse product runs output by output.
+    /// </summary>
+    public Span<T> RunSparseRow(ReadOnlySpan<T> parameters, ReadOnlySpan<int> indices, ReadOnlySpan<float> values, WorkerPool? pool = null)
+    {
+        CheckRows(1, parameters.Length);
+        if (indices.Length != values.Length)
+            throw new ArgumentException($"A sparse row has {indices.Length} indices and {values.Length} values.", nameof(values));
+        int inputs = _layout.InputsOf(0), outputs = _layout.OutputsOf(0);
+        var z = PreActivations(0, 1);
+        if (_transposedWeights is not null)
+        {
+            var zf = MemoryMarshal.Cast<T, float>(z);
+            MemoryMarshal.Cast<T, float>(_layout.Biases(parameters, 0)).CopyTo(zf);
+            var transposed = _transposedWeights(0);
+            for (int t = 0; t < indices.Length; t++)
+            {
+                int index = indices[t];
+                if ((uint)index >= (uint)inputs)
+                    throw new ArgumentOutOfRangeException(nameof(indices), index, $"A sparse feature index must be below {inputs}.");
+                System.Numerics.Tensors.TensorPrimitives.FusedMultiplyAdd(transposed.AsSpan(index * outputs, outputs), values[t], zf, zf);
+            }
+        }
+        else
+        {
+            Span<int> rowStart = [0, indices.Length];
+            Span<int> rowIds = [0];
+            Gemm.SparseMultiplyTransposedB(new SparseRows(rowStart, indices, values, rowIds), _layout.Weights(parameters, 0), _layout.Biases(parameters, 0), z, outputs, inputs);
+        }
+        return RunFrom(1, parameters, 1, pool, null);
+    }
+
     // Layer 0's product is done: activate it, then every later layer.
     private Span<T> RunFrom(int next, ReadOnlySpan<T> parameters, int rows, WorkerPool? pool, IHiddenLayerHook<T>? hook)
     {

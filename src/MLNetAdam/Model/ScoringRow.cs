@@ -15,7 +15,6 @@ internal sealed class ScoringRow : DataViewRowCursor
     private readonly DataViewRowCursor? _cursor;
     private readonly bool[] _active;
     private readonly ValueGetter<VBuffer<float>>? _featureGetter;
-    private readonly float[] _features;
     private readonly float[] _probabilities;
     private readonly ForwardPass<float> _pass;
     private VBuffer<float> _featureBuffer;
@@ -32,7 +31,6 @@ internal sealed class ScoringRow : DataViewRowCursor
         foreach (var column in activeColumns)
             _active[column.Index] = true;
         var model = schema.Owner.Model;
-        _features = new float[model.InputSize];
         _probabilities = new float[model.ClassCount];
         _pass = model.CreateForwardPass();
         if (_active[schema.Score.Index] || _active[schema.PredictedLabel.Index])
@@ -99,10 +97,14 @@ internal sealed class ScoringRow : DataViewRowCursor
         if (position >= 0 && position == _scoredPosition)
             return;
         _featureGetter!(ref _featureBuffer);
-        if (_featureBuffer.Length != _features.Length)
-            throw new InvalidOperationException($"Feature column '{_schema.Features.Name}' holds {_featureBuffer.Length} values in row {position}; the model needs {_features.Length}.");
-        _featureBuffer.CopyTo(_features);
-        _schema.Owner.Model.Score(_features, _probabilities, _pass);
+        var model = _schema.Owner.Model;
+        if (_featureBuffer.Length != model.InputSize)
+            throw new InvalidOperationException($"Feature column '{_schema.Features.Name}' holds {_featureBuffer.Length} values in row {position}; the model needs {model.InputSize}.");
+        // A sparse row is scored over its stored values only; a dense one straight from the buffer (no copy).
+        if (_featureBuffer.IsDense)
+            model.Score(_featureBuffer.GetValues(), _probabilities, _pass);
+        else
+            model.ScoreSparse(_featureBuffer.GetIndices(), _featureBuffer.GetValues(), _probabilities, _pass);
 
         // Arg max as a 1-based key; 0 (missing) when the scores are not numbers (e.g. a NaN feature).
         int best = -1;
