@@ -5,6 +5,7 @@ using MLNetAdam.Benchmarks;
 using MLNetAdam.Benchmarks.SideBySide;
 using MLNetAdam.Benchmarks.Sparse;
 using MLNetAdam.Benchmarks.Streaming;
+using MLNetAdam.Benchmarks.Text;
 
 // dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter '*Gemm*']
 // dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- sidebyside [--threads 1,2] [--epochs 10] [...]
@@ -75,6 +76,17 @@ switch (mode)
             Seed = Int("--seed", 1),
         });
 
+    case "text":
+        return TextRunner.Run(new TextRunner.Settings
+        {
+            Epochs = Int("--epochs", 10),
+            Hidden = Int("--hidden", 64),
+            Threads = Option("--threads") is null ? null : Int("--threads", 0),
+            Seconds = Dbl("--seconds", 2),
+            Seed = Int("--seed", 1),
+            Normalize = !Flag("--no-normalize"),
+        });
+
     // Child processes started by the side-by-side and streaming runners.
     case "gemm-peak":
         return OpenBlasPeak.ChildMain(Int("--threads", 1), Int("--size", 2048));
@@ -94,6 +106,8 @@ switch (mode)
               sparse [--rows 100000] [--features 100000] [--nnz 100] [--hidden 100] [--epochs 2] [--dense-rows 5000]
                      [--check-rows 2000] [--threads n] [--seed 1]
                                                 sparse text-like rows vs the same rows densified; sparse = dense model check
+              text [--epochs 10] [--hidden 64] [--threads n] [--seconds 2] [--seed 1]
+                                                Debian package descriptions by section: AdamMlp vs SdcaMaximumEntropy, fit and scoring rows/s
               streaming [--rows 2000000] [--features 784] [--epochs 1] [--buffer 10000] [--in-memory-rows 200000]
                         [--dir /tmp] [--file existing.idv] [--keep] [--quantized] [--threads n] [--seed 1]
                                                 a synthetic .idv file trained with DataMode=Streaming: peak memory, rows/s vs in memory

@@ -1,9 +1,12 @@
 namespace MLNetAdam.Data;
 
 /// <summary>
-/// Per-feature standardization, <c>x' = (x − Shift) · Factor</c>, computed from the training rows: dense features are
+/// Per-feature scaling, <c>x' = (x − Shift) · Factor</c>, computed from the training rows: dense features are
 /// centered and divided by their standard deviation (population, as scikit-learn's <c>StandardScaler</c>); sparse
-/// features are only divided by it, so zeros stay zeros; a constant feature is left alone (shift 0, factor 1).
+/// features are divided by their largest absolute value (scikit-learn's <c>MaxAbsScaler</c>, its scaler for sparse
+/// data), so zeros stay zeros and values land in [−1, 1]; a constant feature is left alone (shift 0, factor 1).
+/// (Dividing sparse features by their standard deviation instead multiplies rare ones by hundreds: on the text bench
+/// it cost 10 points of accuracy.)
 /// The trainer learns on scaled features and folds the map into the first layer when it returns the model.
 /// </summary>
 internal sealed class FeatureScaling
@@ -39,6 +42,7 @@ internal sealed class FeatureScaling
         private readonly double[] _reference = new double[featureCount];
         private readonly double[] _sum = new double[featureCount];
         private readonly double[] _squares = new double[featureCount];
+        private readonly double[] _maxAbs = new double[featureCount];
         private long _rows;
 
         /// <summary>Adds a dense row.</summary>
@@ -64,6 +68,7 @@ internal sealed class FeatureScaling
                 double v = values[t];
                 _sum[indices[t]] += v;
                 _squares[indices[t]] += v * v;
+                _maxAbs[indices[t]] = Math.Max(_maxAbs[indices[t]], Math.Abs(v));
             }
             _rows++;
         }
@@ -76,11 +81,12 @@ internal sealed class FeatureScaling
                 double v = values[i];
                 _sum[i] += v;
                 _squares[i] += v * v;
+                _maxAbs[i] = Math.Max(_maxAbs[i], Math.Abs(v));
             }
             _rows++;
         }
 
-        /// <summary>The scaling; <paramref name="center"/> is false for sparse features.</summary>
+        /// <summary>The scaling: standardization when <paramref name="center"/> (dense), max-abs scaling otherwise (sparse).</summary>
         public FeatureScaling ToScaling(bool center)
         {
             int n = _sum.Length;
@@ -97,8 +103,15 @@ internal sealed class FeatureScaling
                     factor[i] = 1;
                     continue;
                 }
-                shift[i] = center ? (float)mean : 0f;
-                factor[i] = (float)(1 / std);
+                if (center)
+                {
+                    shift[i] = (float)mean;
+                    factor[i] = (float)(1 / std);
+                }
+                else
+                {
+                    factor[i] = (float)(1 / _maxAbs[i]);
+                }
             }
             return new FeatureScaling(shift, factor);
         }

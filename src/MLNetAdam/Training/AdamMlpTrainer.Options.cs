@@ -143,8 +143,8 @@ public sealed partial class AdamMlpTrainer
         public int ShuffleBufferSize { get; set; } = 10_000;
 
         /// <summary>
-        /// Standardize the features inside the trainer: dense features are centered and divided by their standard
-        /// deviation, sparse features only divided (they stay sparse), constant features are left alone; the statistics
+        /// Scale the features inside the trainer: dense features are centered and divided by their standard deviation,
+        /// sparse features divided by their largest absolute value (they stay sparse), constant features are left alone; the statistics
         /// come from the training rows (a streamed view gets one extra pass). When training ends the map is folded into
         /// the first layer, so the model, <c>Transform</c>, <c>PredictionEngine</c>, <c>Model.Save</c>, ONNX export, warm
         /// start and checkpoints all take raw features. Default true; false trains on the features as they are.

@@ -135,13 +135,14 @@ public sealed class FeatureScalingTests
         var model = new AdamMlpTrainer(ml, Options(normalize: true)).Fit(data);
         Assert.Contains(messages, m => m.Contains("(sparse), features standardized", StringComparison.Ordinal));
 
-        // The scaling of sparse rows shifts nothing and scales by 1 / std, so every zero stays zero.
+        // The scaling of sparse rows shifts nothing and divides by the largest absolute value, so every zero stays zero.
         var csr = TrainingData.FromSparse([0, 2, 3, 4], [0, 2, 2, 1], [1f, 3f, 5f, 2f], 3, 2, [0, 1, 0], null);
         var scaling = FeatureScaling.Of(csr);
         Assert.All(scaling.Shift, s => Assert.Equal(0f, s));
         scaling.Apply(csr);
         Assert.Equal([0, 2, 2, 1], csr.Indices!);
-        Assert.Equal((float)(1 / Math.Sqrt(1.0 / 3 - 1.0 / 9)), scaling.Factor[0], 5);
+        Assert.Equal([1f, 0.5f, 0.2f], scaling.Factor);
+        Assert.Equal([1f, 0.6f, 1f, 1f], csr.Values!);
         Assert.True(ml.MulticlassClassification.Evaluate(model.Transform(data)).MicroAccuracy > 0.9);
     }
 }
