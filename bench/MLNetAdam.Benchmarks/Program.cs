@@ -6,6 +6,7 @@ using MLNetAdam.Benchmarks.SideBySide;
 using MLNetAdam.Benchmarks.Sparse;
 using MLNetAdam.Benchmarks.Streaming;
 using MLNetAdam.Benchmarks.Text;
+using MLNetAdam.Benchmarks.Threads;
 
 // dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- micro [BenchmarkDotNet arguments, e.g. --filter '*Gemm*']
 // dotnet run -c Release --project bench/MLNetAdam.Benchmarks -- sidebyside [--threads 1,2] [--epochs 10] [...]
@@ -76,6 +77,14 @@ switch (mode)
             Seed = Int("--seed", 1),
         });
 
+    case "threads":
+        return ThreadsRunner.Run(new ThreadsRunner.Settings
+        {
+            Epochs = Int("--epochs", 3),
+            Rounds = Int("--rounds", 3),
+            Standard = !Flag("--no-standard"),
+        });
+
     case "text":
         return TextRunner.Run(new TextRunner.Settings
         {
@@ -106,6 +115,8 @@ switch (mode)
               sparse [--rows 100000] [--features 100000] [--nnz 100] [--hidden 100] [--epochs 2] [--dense-rows 5000]
                      [--check-rows 2000] [--threads n] [--seed 1]
                                                 sparse text-like rows vs the same rows densified; sparse = dense model check
+              threads [--epochs 3] [--rounds 3] [--no-standard]
+                                                fork-join cost and GEMM crossover; digits-sized Fit and the standard epoch at 1 vs 2 threads
               text [--epochs 10] [--hidden 64] [--threads n] [--seconds 2] [--seed 1]
                                                 Debian package descriptions by section: AdamMlp vs SdcaMaximumEntropy, fit and scoring rows/s
               streaming [--rows 2000000] [--features 784] [--epochs 1] [--buffer 10000] [--in-memory-rows 200000]

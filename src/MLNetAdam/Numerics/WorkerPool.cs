@@ -1,84 +1,93 @@
 namespace MLNetAdam.Numerics;
 
-/// <summary>A piece of work split into parts that run on the pool's threads at once.</summary>
+/// <summary>A piece of work split into chunks that the pool's threads claim and run.</summary>
 internal interface IParallelJob
 {
-    /// <summary>Runs part <paramref name="part"/> of <paramref name="parts"/>.</summary>
+    /// <summary>Runs chunk <paramref name="part"/> of <paramref name="parts"/> (each chunk writes its own outputs).</summary>
     void Execute(int part, int parts);
 }
 
 /// <summary>
-/// A fork-join pool of persistent threads for the training loop's kernels: <see cref="Run"/> hands one job to every
-/// thread (the caller runs part 0) and returns when all parts are done. Nothing is allocated per run, and which part
-/// runs on which thread never changes a result: each job writes disjoint outputs.
+/// A fork-join pool of persistent threads for the training loop's kernels. <see cref="Run(IParallelJob, int)"/> cuts a
+/// job into chunks that the calling thread and the workers claim one at a time from a shared counter, and returns when
+/// every chunk is done. The caller starts at once and never waits for a worker that has not started: a worker that is
+/// slow to wake (or descheduled by another process) simply finds fewer chunks, or none, left. Nothing is allocated per
+/// run, and which thread runs which chunk never changes a result: each chunk's arithmetic is fixed by its index.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
     private readonly Thread[] _threads;
     private readonly SemaphoreSlim[] _start;
-    private readonly SemaphoreSlim _done;
     private IParallelJob? _job;
     private Exception? _error;
     private volatile bool _stopping;
 
-    /// <summary>Creates a pool that runs jobs in <paramref name="threads"/> parts (the caller's thread is one of them).</summary>
+    // The claim counter of the current run: the chunk count in the high 32 bits, the next chunk in the low 32 bits.
+    // A run resets it in one atomic write, so a claim always pairs a chunk with the count of the same run, and a late
+    // claim on a finished run sees next ≥ count and takes nothing.
+    private long _claim;
+    private int _done;
+
+    /// <summary>Creates a pool that runs jobs on <paramref name="threads"/> threads (the caller's thread is one of them).</summary>
     public WorkerPool(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         Threads = threads;
         _threads = new Thread[threads - 1];
         _start = new SemaphoreSlim[threads - 1];
-        // A semaphore rather than a CountdownEvent: its wait allocates nothing even when it has to block
-        // (ManualResetEventSlim creates its lock object lazily, on the first blocking wait).
-        _done = new SemaphoreSlim(0);
         for (int i = 0; i < _threads.Length; i++)
         {
-            int part = i + 1;
+            int worker = i;
             _start[i] = new SemaphoreSlim(0);
-            _threads[i] = new Thread(() => Work(part)) { IsBackground = true, Name = $"MLNetAdam worker {part}" };
+            _threads[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"MLNetAdam worker {worker + 1}" };
             _threads[i].Start();
         }
     }
 
-    /// <summary>Number of parts each job is split into.</summary>
+    /// <summary>Number of threads (the caller's included).</summary>
     public int Threads { get; }
 
-    /// <summary>Runs <paramref name="job"/> in <see cref="Threads"/> parts and waits for all of them; rethrows a part's exception.</summary>
-    public void Run(IParallelJob job)
+    /// <summary>Runs <paramref name="job"/> in one chunk per thread; see <see cref="Run(IParallelJob, int)"/>.</summary>
+    public void Run(IParallelJob job) => Run(job, Threads);
+
+    /// <summary>Runs <paramref name="job"/> as <paramref name="chunks"/> chunks and waits until all are done; rethrows a chunk's exception.</summary>
+    public void Run(IParallelJob job, int chunks)
     {
-        if (Threads == 1)
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunks, 1);
+        if (Threads == 1 || chunks == 1)
         {
-            job.Execute(0, 1);
+            for (int c = 0; c < chunks; c++)
+                job.Execute(c, chunks);
             return;
         }
         _job = job;
         _error = null;
+        Volatile.Write(ref _done, 0);
+        Interlocked.Exchange(ref _claim, (long)chunks << 32);
         foreach (var start in _start)
             start.Release();
-        try
-        {
-            job.Execute(0, Threads);
-        }
-        finally
-        {
-            for (int i = 1; i < Threads; i++)
-                _done.Wait();
-            _job = null;
-        }
+        RunChunks();
+        // Only chunks that another thread has claimed (and is running) can be left: wait for those alone.
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref _done) < chunks)
+            spinner.SpinOnce(sleep1Threshold: -1);
         if (_error is not null)
             throw new AggregateException("A worker thread failed.", _error);
     }
 
-    private void Work(int part)
+    // Claims and runs chunks until none is left.
+    private void RunChunks()
     {
         while (true)
         {
-            _start[part - 1].Wait();
-            if (_stopping)
+            long claim = Interlocked.Increment(ref _claim);
+            int chunk = (int)(claim & 0xFFFF_FFFF) - 1;
+            int chunks = (int)(claim >> 32);
+            if (chunk >= chunks)
                 return;
             try
             {
-                _job!.Execute(part, Threads);
+                _job!.Execute(chunk, chunks);
             }
             catch (Exception e)
             {
@@ -86,8 +95,19 @@ internal sealed class WorkerPool : IDisposable
             }
             finally
             {
-                _done.Release();
+                Interlocked.Increment(ref _done);
             }
+        }
+    }
+
+    private void Work(int worker)
+    {
+        while (true)
+        {
+            _start[worker].Wait();
+            if (_stopping)
+                return;
+            RunChunks();
         }
     }
 
@@ -101,6 +121,5 @@ internal sealed class WorkerPool : IDisposable
             thread.Join();
         foreach (var start in _start)
             start.Dispose();
-        _done.Dispose();
     }
 }

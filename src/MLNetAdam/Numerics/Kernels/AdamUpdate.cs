@@ -38,7 +38,7 @@ internal static class AdamUpdate
         {
             var job = t_job ??= new UpdateJob();
             job.Set(pw, pg, w.Length, m, v, vMax, k);
-            pool.Run(job);
+            pool.Run(job, 4 * pool.Threads);
         }
     }
 

@@ -70,9 +70,9 @@ internal static class GemmKernel
     /// <see cref="Multiply(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool, int, int)"/> with the columns of C split between the threads of <paramref name="pool"/> (in blocks of
     /// two vectors, so every element is computed exactly as on one thread: the result does not depend on the thread count).
     /// </summary>
-    public static unsafe void Multiply(WorkerPool? pool, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate)
+    public static unsafe void Multiply(WorkerPool? pool, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int n, int k, bool accumulate, bool force = false)
     {
-        if (pool is null || pool.Threads == 1 || (long)m * n * k < ParallelThreshold || n < 2 * Width)
+        if (pool is null || pool.Threads == 1 || (!force && (long)m * n * k < ParallelThreshold) || n < 2 * Width)
         {
             Multiply(a, b, c, m, n, k, accumulate);
             return;
@@ -83,7 +83,7 @@ internal static class GemmKernel
         {
             var job = t_job ??= new MultiplyJob();
             job.Set(pa, pb, pc, m, n, k, accumulate);
-            pool.Run(job);
+            pool.Run(job, Chunks(pool, n));
         }
     }
 
@@ -104,7 +104,7 @@ internal static class GemmKernel
             if (pool is null || pool.Threads == 1 || (long)m * n * k < ParallelThreshold || n < 2 * Width)
                 job.Execute(0, 1);
             else
-                pool.Run(job);
+                pool.Run(job, Chunks(pool, n));
         }
     }
 
@@ -168,8 +168,18 @@ internal static class GemmKernel
         }
     }
 
-    /// <summary>Below this many multiply-adds a product runs on the calling thread: handing it out would cost more.</summary>
-    private const long ParallelThreshold = 1 << 16;
+    /// <summary>
+    /// Below this many multiply-adds a product runs on the calling thread: handing it out would cost more than it saves.
+    /// Set from the `threads` bench on the 2-core machine: a fork-join round trip costs about 1 µs (the caller starts at
+    /// once; workers join as they wake); two threads take 0.97× the time of one at 262 k multiply-adds and 0.72× at 524 k.
+    /// </summary>
+    internal const long ParallelThreshold = 400_000;
+
+    /// <summary>
+    /// Column chunks of two vectors each, about four per thread (at most one per block): small enough that a thread
+    /// descheduled by another process leaves little for the others to wait on, large enough to keep each B panel in cache.
+    /// </summary>
+    private static int Chunks(WorkerPool pool, int n) => Math.Max(1, Math.Min((n + 2 * Width - 1) / (2 * Width), 4 * pool.Threads));
 
     /// <summary>Floats per vector of the widest path in use.</summary>
     private static int Width =>
