@@ -85,6 +85,11 @@ switch (mode)
             Standard = !Flag("--no-standard"),
         });
 
+    case "coldstart":
+        return ColdStartRunner.Run(Int("--runs", 5));
+    case "coldstart-child":
+        return ColdStartRunner.ChildMain();
+
     case "text":
         return TextRunner.Run(new TextRunner.Settings
         {
@@ -117,6 +122,7 @@ switch (mode)
                                                 sparse text-like rows vs the same rows densified; sparse = dense model check
               threads [--epochs 3] [--rounds 3] [--no-standard]
                                                 fork-join cost and GEMM crossover; digits-sized Fit and the standard epoch at 1 vs 2 threads
+              coldstart [--runs 5]                first vs second digits-sized Fit in a fresh process
               text [--epochs 10] [--hidden 64] [--threads n] [--seconds 2] [--seed 1]
                                                 Debian package descriptions by section: AdamMlp vs SdcaMaximumEntropy, fit and scoring rows/s
               streaming [--rows 2000000] [--features 784] [--epochs 1] [--buffer 10000] [--in-memory-rows 200000]

@@ -29,6 +29,7 @@ internal static class ActivationKernels
     /// <c>gradient ← z &gt; 0 ? gradient : slope·gradient</c>, a vector at a time (a compare mask and a select; no branch),
     /// then the scalar tail.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void ReluFamilyBackward<T>(ReadOnlySpan<T> z, Span<T> gradient, T slope)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -70,6 +70,7 @@ internal static class AdamUpdate
     /// One fused pass over all elements: coupled decay, both moments, the AMSGrad maximum (when <paramref name="vMax"/>
     /// is not empty) and the update. Element-wise only, so the vector body and the scalar tail give the same bits for the same element.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Update(Span<float> w, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Span<float> vMax, in Coefficients k)
     {
         bool ams = !vMax.IsEmpty;

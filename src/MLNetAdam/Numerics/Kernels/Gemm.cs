@@ -119,6 +119,7 @@ internal static class Gemm
     /// Forward product for a sparse (CSR) left operand: <c>c[r, j] = sum over stored (col, v) of row r of v * w[j, col] + bias[j]</c>,
     /// where <paramref name="weights"/> is n×k stored [out][in]. Only the stored values are touched.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SparseMultiplyTransposedB<T>(
         SparseRows rows, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> c, int n, int k)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -146,6 +147,7 @@ internal static class Gemm
     /// Weight gradient for a sparse (CSR) input, <c>C += Aᵀ·X</c>: <c>c[i, col] += sum_r a[r, i] * v</c> for each stored
     /// (col, v) of row r. <paramref name="a"/> is k×m (k = the number of rows), <paramref name="c"/> is m×n.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void SparseAccumulateTransposedA<T>(ReadOnlySpan<T> a, SparseRows rows, Span<T> c, int m, int n)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

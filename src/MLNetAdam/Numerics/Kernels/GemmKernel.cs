@@ -17,6 +17,9 @@ namespace MLNetAdam.Numerics.Kernels;
 /// columns are the outer loop, so the B panel they read (k × 2 vectors) stays in L2 while every row block of A passes
 /// over it. Every element of C is accumulated over k in increasing order whatever the block it falls in, so the
 /// result depends only on the shapes and the instruction set, never on alignment or on the thread count.
+/// The loops are compiled fully optimized on first call (<c>AggressiveOptimization</c>): a small model's first
+/// <c>Fit</c> in a fresh process would otherwise run them as unoptimized tier-0 code for much of its length (see the
+/// bench's <c>coldstart</c> mode).
 /// </remarks>
 internal static class GemmKernel
 {
@@ -215,6 +218,7 @@ internal static class GemmKernel
     }
 
     /// <summary>Writes the transpose of the rows×columns matrix <paramref name="source"/> into <paramref name="destination"/> (columns×rows).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Transpose(ReadOnlySpan<float> source, Span<float> destination, int rows, int columns)
     {
         if (source.Length < (long)rows * columns || destination.Length < (long)rows * columns)
@@ -247,6 +251,7 @@ internal static class GemmKernel
                 Unsafe.Add(ref dst, j * rows + i) = Unsafe.Add(ref src, i * columns + j);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Run<TOps, TVec>(ref float a, ref float b, ref float c, int m, int n, int k, bool accumulate, int j0, int j1)
         where TOps : struct, ISimd<TVec>
         where TVec : struct
@@ -475,6 +480,7 @@ internal static class GemmKernel
     }
 
     // Reference order for the tail columns and machines without SIMD: the same increasing-k accumulation.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Scalar(ref float a, ref float b, ref float c, int m, int n, int k, bool accumulate, int j0, int j1)
     {
         for (int i = 0; i < m; i++)

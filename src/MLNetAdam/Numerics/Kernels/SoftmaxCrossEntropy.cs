@@ -18,6 +18,7 @@ internal static class SoftmaxCrossEntropy
     /// <param name="classes">Number of classes (row length).</param>
     /// <param name="scale">Factor applied to every gradient (1 / total weight for a weighted mean).</param>
     /// <returns>The weighted sum of the rows' losses, accumulated in double.</returns>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static double LossAndGradient<T>(Span<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, int rows, int classes, T scale)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
