@@ -99,7 +99,7 @@ public sealed class AdamMlpTransformer : ISingleFeaturePredictionTransformer<Ada
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         byte[] bytes = OnnxExporter.Export(Model.ToOnnx(), Model.OnnxActivation);
-        AtomicFile.Write(path, stream => stream.Write(bytes));
+        AtomicFile.Write(path, stream => stream.Write(bytes), "The ONNX file");
     }
 
     /// <summary>

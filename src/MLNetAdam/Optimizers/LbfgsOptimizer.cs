@@ -148,8 +148,9 @@ public sealed class LbfgsOptimizer : BatchOptimizer
         // The (s, y) history as a ring of HistorySize + 1 slots: the pairs occupy the `_count` slots ending at
         // `_newest`, and the slot after `_newest` is free, so a candidate pair is written there and stored (or not)
         // without overwriting the oldest pair before it is known to be accepted.
-        private readonly float[][] _s;
-        private readonly float[][] _y;
+        private readonly float[]?[] _s;
+        private readonly float[]?[] _y;
+        private readonly int _length;
         private readonly double[] _rho;   // 1 / sᵀy per slot
         private readonly double[] _alpha; // two-loop coefficients per slot
         private readonly LineSearchWorkspace _workspace;
@@ -162,14 +163,12 @@ public sealed class LbfgsOptimizer : BatchOptimizer
             _options = options;
             _gradient = new float[length];
             _direction = new float[length];
-            int slots = options.HistorySize + 1;
-            _s = new float[slots][];
-            _y = new float[slots][];
-            for (int i = 0; i < slots; i++)
-            {
-                _s[i] = new float[length];
-                _y[i] = new float[length];
-            }
+            _length = length;
+            // No run stores more pairs than it takes iterations, so a history larger than the iteration limit is never
+            // allocated; the pairs' vectors are allocated as they are first needed.
+            int slots = (int)Math.Min(options.HistorySize, options.MaximumNumberOfIterations) + 1;
+            _s = new float[]?[slots];
+            _y = new float[]?[slots];
             _rho = new double[slots];
             _alpha = new double[slots];
             _workspace = new LineSearchWorkspace(length);
@@ -259,7 +258,7 @@ public sealed class LbfgsOptimizer : BatchOptimizer
         {
             int slots = _s.Length;
             int free = (_newest + 1) % slots;
-            float[] s = _s[free], y = _y[free];
+            float[] s = _s[free] ??= new float[_length], y = _y[free] ??= new float[_length];
             TensorPrimitives.Subtract(xNew, x, s);
             TensorPrimitives.Subtract(gNew, _gradient, y);
             double sy = Reductions.Dot(s, y);
@@ -281,14 +280,14 @@ public sealed class LbfgsOptimizer : BatchOptimizer
             TensorPrimitives.Negate(_gradient, q);
             for (int j = 0, i = _newest; j < _count; j++, i = (i - 1 + slots) % slots)
             {
-                _alpha[i] = _rho[i] * Reductions.Dot(_s[i], q);
-                TensorPrimitives.MultiplyAdd(_y[i], (float)-_alpha[i], q, q);
+                _alpha[i] = _rho[i] * Reductions.Dot(_s[i]!, q);
+                TensorPrimitives.MultiplyAdd(_y[i]!, (float)-_alpha[i], q, q);
             }
             TensorPrimitives.Multiply(q, (float)_initialHessianScale, q);
             for (int j = 0, i = (_newest - _count + 1 + slots) % slots; j < _count; j++, i = (i + 1) % slots)
             {
-                double beta = _rho[i] * Reductions.Dot(_y[i], q);
-                TensorPrimitives.MultiplyAdd(_s[i], (float)(_alpha[i] - beta), q, q);
+                double beta = _rho[i] * Reductions.Dot(_y[i]!, q);
+                TensorPrimitives.MultiplyAdd(_s[i]!, (float)(_alpha[i] - beta), q, q);
             }
         }
     }

@@ -29,7 +29,7 @@ internal static class CheckpointFormat
             var target = wrap?.Invoke(file) ?? file;
             Write(data, target);
             target.Flush();
-        });
+        }, "The checkpoint file");
 
     /// <summary>Writes the whole file format to <paramref name="stream"/>.</summary>
     public static void Write(CheckpointRecord data, Stream stream)

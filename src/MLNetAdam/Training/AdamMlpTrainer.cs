@@ -128,6 +128,9 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         if (_options.EarlyStopping is { NeedsValidation: true } && validationData is null && !(_options.ValidationFraction > 0))
             throw new ArgumentException(
                 $"AdamMlpTrainer.Options.EarlyStopping watches {_options.EarlyStopping.Metric}, which needs validation data: call Fit(train, validation), or set Options.ValidationFraction, or watch TrainingLoss.");
+        // A checkpoint file that cannot be written fails now, not after the last epoch.
+        if (_options.CheckpointPath is { } checkpointPath)
+            Persistence.AtomicFile.CheckDestination(checkpointPath, "Options.CheckpointPath");
         var train = stream ? null : LoadRows(trainData, label, features, weight, channel, "training");
 
         TrainingData? validation = null;
@@ -184,7 +187,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var sizes = new List<int> { featureCount };
         sizes.AddRange(_options.HiddenLayerSizes);
         sizes.Add(classCount);
-        var layout = new ParameterLayout(sizes);
+        var layout = CheckedLayout(sizes);
         var random = new SeededRandom(seed);
         var parameters = Initialization.Weights(layout, _options.Activation, _options.WeightInitialization, random);
         if (checkpoint is not null)
@@ -200,7 +203,11 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         }
         int threads = _options.NumberOfThreads ?? Environment.ProcessorCount;
         using var pool = threads > 1 ? new WorkerPool(threads) : null;
+        // A batch never holds more rows than the data: a streamed view without a row count is counted first when the
+        // batch size is large enough for that to matter, so a huge BatchSize allocates no more than the data needs.
         int batchSize = _options.BatchSize;
+        if (stream && batchSize > 1 << 16)
+            batchSize = (int)Math.Max(1, Math.Min(batchSize, trainData.GetRowCount() ?? CountRows(trainData)));
         bool sparseStream = stream && StreamSparse(trainData, features);
         var problem = new TrainingProblem(layout, _options.Activation, _options.L2Regularization, random)
         {
@@ -219,6 +226,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             Progress = _options.Progress,
             Cancellation = _options.CancellationToken,
             HostCancelled = hostCancelled,
+            WeightColumnName = _options.ExampleWeightColumnName,
         };
 
         channel.Info(MessageSensitivity.None,
@@ -232,6 +240,37 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var trained = scaling is null ? parameters : InputScaling.Fold(layout, parameters, scaling);
         var model = new AdamMlpModelParameters(layout, _options.Activation, trained, classNames, run.History);
         return new AdamMlpTransformer(_mlContext, model, features.Name, features.Type, label.Annotations);
+    }
+
+    private static long CountRows(IDataView data)
+    {
+        long rows = 0;
+        using var cursor = data.GetRowCursor([]);
+        while (cursor.MoveNext())
+            rows++;
+        return rows;
+    }
+
+    // The layout of these sizes, refused up front when the network cannot fit: in one array (ParameterLayout's own
+    // check) or in memory, counting the weights, the gradient and up to three optimizer buffers, 4 bytes each.
+    private ParameterLayout CheckedLayout(List<int> sizes)
+    {
+        ParameterLayout layout;
+        try
+        {
+            layout = new ParameterLayout(sizes);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ArgumentOutOfRangeException(nameof(Options.HiddenLayerSizes), $"AdamMlpTrainer.Options.HiddenLayerSizes: {e.Message}");
+        }
+        double bytes = 5.0 * 4 * layout.ParameterCount;
+        double available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        if (bytes > available)
+            throw new ArgumentOutOfRangeException(nameof(Options.HiddenLayerSizes),
+                $"AdamMlpTrainer.Options.HiddenLayerSizes [{string.Join(", ", _options.HiddenLayerSizes)}] give {layout.ParameterCount:N0} parameters, about {bytes / (1 << 30):F1} GiB "
+                + $"with the gradient and the optimizer's state, more than the {available / (1 << 30):F1} GiB available; use smaller hidden layers.");
+        return layout;
     }
 
     private static long[] CountClasses(TrainingData data)

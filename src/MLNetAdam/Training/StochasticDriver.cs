@@ -87,6 +87,10 @@ internal static class StochasticDriver
             }
             if (steps == 0)
                 throw new InvalidOperationException("No usable training rows: every row of the streamed data has a missing label, a NaN or infinite feature, or an invalid weight.");
+            if (!(weightSum > 0))
+                throw new InvalidOperationException(
+                    "The training rows' total weight is 0: every usable row has weight 0"
+                    + (problem.WeightColumnName is { } column ? $" in example weight column '{column}'" : string.Empty) + ", so there is nothing to learn from.");
             if (batches is StreamingBatches { Skipped: > 0 } streamed && e == done + 1)
                 run.Warning($"Skipped {streamed.Skipped} streamed training rows with a missing label, a NaN or infinite feature, or a negative, NaN or infinite weight.");
             run.CheckFinite(epoch, steps);

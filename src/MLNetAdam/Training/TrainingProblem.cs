@@ -50,6 +50,9 @@ internal sealed record TrainingProblem(
     /// <summary>The user's cancellation token.</summary>
     public CancellationToken Cancellation { get; init; }
 
+    /// <summary>The example-weight column, for messages; null without one.</summary>
+    public string? WeightColumnName { get; init; }
+
     /// <summary>Whether ML.NET's <c>CancelExecution</c> was called on the context (null when it cannot be known).</summary>
     public Func<bool>? HostCancelled { get; init; }
 }

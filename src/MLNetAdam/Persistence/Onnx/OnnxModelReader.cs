@@ -94,6 +94,22 @@ internal static class OnnxModelReader
         return new OnnxNetwork(sizes, activation, parameters, classNames);
     }
 
+    /// <summary>Whether <paramref name="bytes"/> parse as a protobuf message at the top level (every field's tag and length fit); never throws.</summary>
+    public static bool IsWellFormed(ReadOnlyMemory<byte> bytes)
+    {
+        try
+        {
+            var model = new ProtobufReader(bytes, "ModelProto");
+            while (model.TryReadTag(out _, out int wireType))
+                model.Skip(wireType);
+            return true;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Whether <paramref name="bytes"/> look like a model of ours (a top-level format marker); never throws.</summary>
     public static bool HasFormatMarker(ReadOnlyMemory<byte> bytes)
     {
