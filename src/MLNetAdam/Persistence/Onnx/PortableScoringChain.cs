@@ -61,7 +61,18 @@ internal static class PortableScoringChain
             var featureSchema = new DataViewSchema.Builder();
             featureSchema.AddColumn(features.Name, features.Type);
             IDataView data = new InMemoryDataView(featureSchema.ToSchema(), [[]]);
-            var onnx = ml.Transforms.ApplyOnnxModel([ProbabilitiesColumn, OneHotColumn], [features.Name], onnxPath).Fit(data);
+            ITransformer onnx;
+            try
+            {
+                onnx = ml.Transforms.ApplyOnnxModel([ProbabilitiesColumn, OneHotColumn], [features.Name], onnxPath).Fit(data);
+            }
+            catch (Exception e) when (NativeRuntimeMissing(e))
+            {
+                throw new InvalidOperationException(
+                    "Saving the model with mlContext.Model.Save needs ONNX Runtime's native library, which MLNetAdam leaves to the app: "
+                    + "add the NuGet package Microsoft.ML.OnnxRuntime (CPU) or Microsoft.ML.OnnxRuntime.Gpu (CUDA). "
+                    + "Training, scoring in memory and ExportToOnnx work without it.", e);
+            }
             transformers.Add(onnx);
             data = onnx.Transform(data);
 
@@ -86,6 +97,15 @@ internal static class PortableScoringChain
                 (t as IDisposable)?.Dispose();
             File.Delete(onnxPath);
         }
+    }
+
+    // ONNX Runtime's managed package finds no native library: a missing DLL somewhere in the exception chain.
+    private static bool NativeRuntimeMissing(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+            if (e is DllNotFoundException or EntryPointNotFoundException || e.Message.Contains("onnxruntime", StringComparison.OrdinalIgnoreCase) && e is TypeInitializationException)
+                return true;
+        return false;
     }
 
     private static IDataView Add<TTransformer>(List<ITransformer> transformers, IEstimator<TTransformer> estimator, IDataView data)
