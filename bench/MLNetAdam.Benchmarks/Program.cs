@@ -5,6 +5,7 @@ using MLNetAdam.Benchmarks;
 using MLNetAdam.Benchmarks.SideBySide;
 using MLNetAdam.Benchmarks.Sparse;
 using MLNetAdam.Benchmarks.Streaming;
+using MLNetAdam.Benchmarks.LongRun;
 using MLNetAdam.Benchmarks.Text;
 using MLNetAdam.Benchmarks.Threads;
 
@@ -85,6 +86,9 @@ switch (mode)
             Standard = !Flag("--no-standard"),
         });
 
+    case "longrun":
+        return LongRunRunner.Run(Int("--epochs", 1000));
+
     case "coldstart":
         return ColdStartRunner.Run(Int("--runs", 5));
     case "coldstart-child":
@@ -122,6 +126,7 @@ switch (mode)
                                                 sparse text-like rows vs the same rows densified; sparse = dense model check
               threads [--epochs 3] [--rounds 3] [--no-standard]
                                                 fork-join cost and GEMM crossover; digits-sized Fit and the standard epoch at 1 vs 2 threads
+              longrun [--epochs 1000]             a checkpoint every epoch: working set, heap and file descriptors stay flat
               coldstart [--runs 5]                first vs second digits-sized Fit in a fresh process
               text [--epochs 10] [--hidden 64] [--threads n] [--seconds 2] [--seed 1]
                                                 Debian package descriptions by section: AdamMlp vs SdcaMaximumEntropy, fit and scoring rows/s
