@@ -99,7 +99,7 @@ internal static class OnnxExporter
     /// Adds the layers from <paramref name="input"/> ([rows, inputs]) to softmax probabilities named <paramref name="output"/>:
     /// the same structure as the managed forward pass (<c>x·Wᵀ + b</c>, the activation after every hidden layer, softmax).
     /// </summary>
-    private static string AddNetwork(OnnxGraphBuilder graph, OnnxNetwork model, OnnxActivationWriter activation, string input, string output)
+    internal static string AddNetwork(OnnxGraphBuilder graph, OnnxNetwork model, OnnxActivationWriter activation, string input, string output)
     {
         string x = input;
         for (int l = 0; l < model.LayerCount; l++)

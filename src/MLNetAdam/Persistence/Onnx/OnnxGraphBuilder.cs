@@ -13,6 +13,9 @@ internal sealed class OnnxGraphBuilder
     private readonly HashSet<string> _initializerNames = new(StringComparer.Ordinal);
     private int _nodeCount;
 
+    /// <summary>Put before every node name (so nodes appended to another model's graph keep unique names).</summary>
+    public string NodePrefix { get; init; } = string.Empty;
+
     /// <summary>Adds a node of the default domain; its name is its op type and a running number.</summary>
     /// <param name="opType">Operator, e.g. <c>Gemm</c>.</param>
     /// <param name="inputs">Names of its input values.</param>
@@ -20,7 +23,7 @@ internal sealed class OnnxGraphBuilder
     /// <param name="attributes">Writers of its attributes (see <see cref="IntAttribute"/> and <see cref="FloatAttribute"/>).</param>
     public void Node(string opType, string[] inputs, string[] outputs, params Action<ProtobufWriter>[] attributes)
     {
-        string name = $"{opType}_{_nodeCount++}";
+        string name = $"{NodePrefix}{opType}_{_nodeCount++}";
         _nodes.WriteMessage(OnnxProto.Graph.Node, node =>
         {
             foreach (var input in inputs)
@@ -117,6 +120,15 @@ internal sealed class OnnxGraphBuilder
         graph.WriteString(OnnxProto.Graph.Name, name);
         graph.WriteRaw(_initializers.WrittenSpan);
         graph.WriteRaw(_inputs.WrittenSpan);
+        graph.WriteRaw(_outputs.WrittenSpan);
+    }
+
+    /// <summary>Encodes the nodes, initializers and outputs only, to append them to another <c>GraphProto</c>'s fields.</summary>
+    /// <param name="graph">Where to write them.</param>
+    public void WriteAppendix(ProtobufWriter graph)
+    {
+        graph.WriteRaw(_nodes.WrittenSpan);
+        graph.WriteRaw(_initializers.WrittenSpan);
         graph.WriteRaw(_outputs.WrittenSpan);
     }
 
