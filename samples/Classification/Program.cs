@@ -14,6 +14,7 @@ namespace Classification;
 //   dotnet run --project samples/Classification -c Release                          digits (default, a few seconds)
 //   dotnet run --project samples/Classification -c Release -- --data fashion-mnist  Fashion-MNIST (Debian's dataset-fashion-mnist)
 //   dotnet run --project samples/Classification -c Release -- --compare             Adam, Adadelta and L-BFGS side by side
+//   mpirun -np 2 dotnet samples/Classification/bin/Release/net10.0/Classification.dll --data fashion-mnist --distributed
 // Plots go to ./plots (or --plots FOLDER).
 public static class Program
 {
@@ -28,7 +29,7 @@ public static class Program
 
         string data = Option("--data") ?? "digits";
         if (data == "fashion-mnist")
-            return FashionMnist.Run(mlContext, plotFolder);
+            return FashionMnist.Run(mlContext, plotFolder, distributed: args.Contains("--distributed"));
         if (data != "digits")
         {
             Console.WriteLine($"Unknown data set '{data}': use digits (the default) or fashion-mnist.");

@@ -155,6 +155,7 @@ internal static class CheckpointFormat
         foreach (double v in d.EarlyStopping)
             w.Write(v);
         WriteFloats(w, d.BestParameters);
+        w.Write(d.Ranks);
     }
 
     private static CheckpointRecord ReadPayload(BinaryReader r)
@@ -209,8 +210,12 @@ internal static class CheckpointFormat
         for (int i = 0; i < earlyStopping.Length; i++)
             earlyStopping[i] = r.ReadDouble();
         float[] best = ReadFloats(r);
+        int ranks = r.ReadInt32();
+        if (ranks < 1)
+            throw new InvalidDataException($"Corrupted checkpoint: {ranks} ranks.");
         return new CheckpointRecord
         {
+            Ranks = ranks,
             ScalingShift = shift,
             ScalingFactor = factor,
             EarlyStopping = earlyStopping,

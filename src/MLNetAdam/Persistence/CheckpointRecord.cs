@@ -57,6 +57,9 @@ internal sealed class CheckpointRecord
     /// <summary>The early-stopping monitor's values in the phase in progress (empty without one).</summary>
     public required double[] EarlyStopping { get; init; }
 
+    /// <summary>Number of ranks (processes) that trained together.</summary>
+    public required int Ranks { get; init; }
+
     /// <summary>The best parameters the early-stopping monitor keeps (empty when it keeps none).</summary>
     public required float[] BestParameters { get; init; }
 }

@@ -183,6 +183,15 @@ public sealed partial class AdamMlpTrainer
         /// </summary>
         public CancellationToken CancellationToken { get; set; }
 
+        /// <summary>
+        /// Train on several processes at once (synchronous data parallelism), e.g. <c>MpiCommunicator.World</c> under
+        /// <c>mpirun</c>: every rank reads the same data, takes its share of each global batch of <see cref="BatchSize"/>
+        /// rows, and the gradients are summed so that every rank takes the same step and returns the same model. Rank 0
+        /// alone logs, reports progress and writes checkpoints. Null (default) trains in this process alone. In-memory
+        /// data only; dropout is refused (each rank would draw other masks).
+        /// </summary>
+        public Distributed.Communicator? Communicator { get; set; }
+
         /// <summary>Per-class weights multiplying the example weights (<see cref="Training.ClassWeights.Balanced"/> or explicit); null (default) for none.</summary>
         public ClassWeights? ClassWeights { get; set; }
 

@@ -109,7 +109,10 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         ValidateOptions(_options);
 
         IHost host = _env.Register(RegistrationName);
+        var communicator = _options.Communicator;
         int seed = _options.Seed ?? host.Rand.Next();
+        if (communicator is not null)
+            seed = CommonSeed(communicator, seed);
         using IChannel channel = host.Start("Training");
         var hostCancelled = MLNetInternals.CancellationProbe(host);
 
@@ -122,6 +125,11 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         string[] classNames = ClassNames.Read(label, classCount);
         var phases = Phases(_options);
         bool stream = ShouldStream(trainData, featureCount, phases, channel);
+        if (communicator is not null && stream)
+            throw new ArgumentException("AdamMlpTrainer.Options.Communicator trains on data held in memory on every rank; DataMode resolved to Streaming. Set DataMode = InMemory, or train in one process.");
+        if (communicator is not null && _options.DropoutRate > 0)
+            throw new ArgumentOutOfRangeException(nameof(Options.DropoutRate), _options.DropoutRate,
+                "AdamMlpTrainer.Options.DropoutRate must be 0 with a Communicator: each rank would draw other dropout masks and the ranks' random streams would part.");
         if (stream && _options.ValidationFraction > 0 && validationData is null)
             throw new ArgumentOutOfRangeException(nameof(Options.ValidationFraction), _options.ValidationFraction,
                 "AdamMlpTrainer.Options.ValidationFraction cannot hold rows out of streamed data; pass a validation set to Fit(train, validation) instead.");
@@ -227,6 +235,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             Cancellation = _options.CancellationToken,
             HostCancelled = hostCancelled,
             WeightColumnName = _options.ExampleWeightColumnName,
+            Communicator = communicator,
         };
 
         channel.Info(MessageSensitivity.None,
@@ -235,11 +244,32 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         var checkpoints = _options.CheckpointPath is null ? null
             : new CheckpointSettings(_options.CheckpointPath, _options.CheckpointPeriod, classNames, features.Name);
         var run = new TrainingRun(problem, parameters, phases.Count, channel, checkpoints);
-        PhaseRunner.Run(run, phases, checkpoint);
+        if (checkpoint is not null && checkpoint.Record.Ranks != (communicator?.Size ?? 1))
+            throw new ArgumentException(
+                $"The checkpoint was written by a run of {checkpoint.Record.Ranks} rank(s); this run has {communicator?.Size ?? 1}. Resume with the same number of ranks.");
+        try
+        {
+            PhaseRunner.Run(run, phases, checkpoint);
+        }
+        catch (Exception e) when (communicator is not null)
+        {
+            // One rank's error ends the whole job at once: the others would wait forever in their next sum.
+            Console.Error.WriteLine($"AdamMlpTrainer on rank {communicator.Rank} of {communicator.Size} failed; aborting the job: {e}");
+            communicator.Abort(1);
+            throw;
+        }
 
         var trained = scaling is null ? parameters : InputScaling.Fold(layout, parameters, scaling);
         var model = new AdamMlpModelParameters(layout, _options.Activation, trained, classNames, run.History);
         return new AdamMlpTransformer(_mlContext, model, features.Name, features.Type, label.Annotations);
+    }
+
+    // Every rank must shuffle and initialize alike: rank 0's seed for all (a sum in which only rank 0 counts is exact).
+    private static int CommonSeed(Distributed.Communicator communicator, int seed)
+    {
+        Span<double> value = [communicator.Rank == 0 ? seed : 0];
+        communicator.SumInPlace(value);
+        return (int)value[0];
     }
 
     private static long CountRows(IDataView data)

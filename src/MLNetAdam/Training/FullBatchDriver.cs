@@ -78,6 +78,7 @@ internal static class FullBatchDriver
         if (!double.IsFinite(result.Loss))
             throw TrainingRun.Diverged(run.History.Count, 0, result.Loss);
         run.CheckFinite(run.History.Count, result.Iterations);
+        run.CheckRanksAgree(run.History.Count);
         if (run.Checkpoints is not null)
             run.WriteCheckpoint(phase, completed: true, 0, 0, null, string.Empty, [], [], null);
     }

@@ -14,6 +14,8 @@ internal sealed class FullBatchEvaluator
     private readonly MlpObjective<float> _objective;
     private readonly int[] _rows;
     private readonly float[] _chunkGradient;
+    private readonly Distributed.Communicator? _communicator;
+    private readonly double[] _sum = new double[1];
 
     public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
     {
@@ -22,9 +24,14 @@ internal sealed class FullBatchEvaluator
         {
             TrackAccuracy = !withGradient,
         };
-        _rows = new int[data.RowCount];
+        // With several ranks (training only), this rank evaluates its contiguous share of the rows; the sums over the
+        // ranks then give every rank the objective over all rows.
+        _communicator = withGradient ? problem.Communicator : null;
+        int start = _communicator is null ? 0 : (int)((long)data.RowCount * _communicator.Rank / _communicator.Size);
+        int end = _communicator is null ? data.RowCount : (int)((long)data.RowCount * (_communicator.Rank + 1) / _communicator.Size);
+        _rows = new int[end - start];
         for (int i = 0; i < _rows.Length; i++)
-            _rows[i] = i;
+            _rows[i] = start + i;
         _chunkGradient = withGradient ? new float[problem.Layout.ParameterCount] : Array.Empty<float>();
     }
 
@@ -56,6 +63,14 @@ internal sealed class FullBatchEvaluator
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_chunkGradient, (float)share, gradient, gradient);
         }
         LastAccuracy = total > 0 ? correct / total : 0;
+        if (_communicator is not null)
+        {
+            if (wantGradient)
+                _communicator.SumInPlace(gradient);
+            _sum[0] = loss;
+            _communicator.SumInPlace(_sum);
+            loss = _sum[0];
+        }
         return loss;
     }
 }

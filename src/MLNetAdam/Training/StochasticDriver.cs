@@ -22,6 +22,8 @@ internal static class StochasticDriver
         var objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, batches.BatchSize, problem.DropoutRate, problem.Random, problem.Pool);
         var rates = (schedule ?? new ConstantSchedule()).CreateState(optimizer.LearningRate);
         var gradient = new float[parameters.Length];
+        var communicator = problem.Communicator;
+        var sums = new double[2];
         var state = optimizer.CreateState(parameters.Length);
         var order = batches.Order;
         string name = optimizer.GetType().Name;
@@ -59,10 +61,18 @@ internal static class StochasticDriver
                 run.ThrowIfCancelled();
                 if (!batches.Next(out var data, out var batchRows))
                     break;
-                double loss = objective.Evaluate(parameters, gradient, data, batchRows);
+                double loss, weight;
+                if (communicator is null)
+                {
+                    loss = objective.Evaluate(parameters, gradient, data, batchRows);
+                    weight = Math.Max(objective.LastWeight, 0);
+                }
+                else
+                {
+                    (loss, weight) = GlobalStep(objective, parameters, gradient, data, batchRows, communicator, sums);
+                }
                 if (!double.IsFinite(loss))
                     throw TrainingRun.Diverged(epoch, steps, loss);
-                double weight = Math.Max(objective.LastWeight, 0);
                 lossSum += loss * weight;
                 weightSum += weight;
 
@@ -94,6 +104,7 @@ internal static class StochasticDriver
             if (batches is StreamingBatches { Skipped: > 0 } streamed && e == done + 1)
                 run.Warning($"Skipped {streamed.Skipped} streamed training rows with a missing label, a NaN or infinite feature, or a negative, NaN or infinite weight.");
             run.CheckFinite(epoch, steps);
+            run.CheckRanksAgree(epoch);
             batchesPerEpoch = steps;
             double trainingLoss = weightSum > 0 ? lossSum / weightSum : 0;
             var (validationLoss, validationAccuracy) = run.Validate();
@@ -120,6 +131,38 @@ internal static class StochasticDriver
             if (run.Checkpoints is { } checkpoints && (epoch % checkpoints.Period == 0 || last))
                 run.WriteCheckpoint(phase, completed: stopped, e, step, state, rates.Name, rates.Save(), order, monitor);
         }
+    }
+
+    /// <summary>
+    /// One global batch over several ranks: this rank evaluates its contiguous share of the batch's rows, its
+    /// gradient and loss are weighted by its share's example weight, everything is summed over the ranks, and the
+    /// sums are divided by the batch's total weight. Every rank gets the same gradient (the mean over the whole batch,
+    /// L2 term included) and the same loss, equal to one process's within float rounding.
+    /// </summary>
+    private static (double Loss, double Weight) GlobalStep(
+        MlpObjective<float> objective, float[] parameters, float[] gradient, TrainingData data, ReadOnlySpan<int> rows, Distributed.Communicator communicator, double[] sums)
+    {
+        int start = (int)((long)rows.Length * communicator.Rank / communicator.Size);
+        int end = (int)((long)rows.Length * (communicator.Rank + 1) / communicator.Size);
+        double loss = 0, weight = 0;
+        if (end > start)
+        {
+            loss = objective.Evaluate(parameters, gradient, data, rows[start..end]);
+            weight = Math.Max(objective.LastWeight, 0);
+            System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, (float)weight, gradient);
+        }
+        else
+        {
+            Array.Clear(gradient);
+        }
+        communicator.SumInPlace(gradient);
+        sums[0] = loss * weight;
+        sums[1] = weight;
+        communicator.SumInPlace(sums);
+        double total = sums[1];
+        if (total > 0)
+            System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, (float)(1 / total), gradient);
+        return (total > 0 ? sums[0] / total : 0, total);
     }
 
     /// <summary>Within an epoch, progress is reported at most this often (in <see cref="Stopwatch"/> ticks: half a second).</summary>

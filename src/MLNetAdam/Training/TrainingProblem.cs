@@ -50,6 +50,9 @@ internal sealed record TrainingProblem(
     /// <summary>The user's cancellation token.</summary>
     public CancellationToken Cancellation { get; init; }
 
+    /// <summary>The ranks training together (data parallelism), or null for this process alone.</summary>
+    public Distributed.Communicator? Communicator { get; init; }
+
     /// <summary>The example-weight column, for messages; null without one.</summary>
     public string? WeightColumnName { get; init; }
 

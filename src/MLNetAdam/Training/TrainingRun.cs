@@ -65,7 +65,32 @@ internal sealed class TrainingRun
     /// <summary>A new early-stopping monitor for a phase, or null without early stopping.</summary>
     public EarlyStoppingMonitor? NewMonitor() => Problem.EarlyStopping is { } settings ? new EarlyStoppingMonitor(settings, Parameters.Length) : null;
 
-    public void Report(TrainingProgress progress) => Problem.Progress?.Report(progress);
+    public void Report(TrainingProgress progress)
+    {
+        if (IsLeader)
+            Problem.Progress?.Report(progress);
+    }
+
+    /// <summary>Whether this process logs, reports and writes files: always alone, rank 0 among several.</summary>
+    public bool IsLeader => Problem.Communicator is not { Rank: > 0 };
+
+    /// <summary>
+    /// With several ranks: proves after an epoch that every rank holds the same weights (a hash of their bits,
+    /// compared through a maximum of the hash and of its negation), and throws naming the epoch when not.
+    /// </summary>
+    public void CheckRanksAgree(int epoch)
+    {
+        if (Problem.Communicator is not { } communicator)
+            return;
+        ulong hash = 14695981039346656037UL;
+        foreach (float p in Parameters)
+            hash = (hash ^ BitConverter.SingleToUInt32Bits(p)) * 1099511628211UL;
+        double h = hash & ((1UL << 52) - 1);
+        Span<double> extremes = [h, -h];
+        communicator.MaxInPlace(extremes);
+        if (extremes[0] != -extremes[1])
+            throw new InvalidOperationException($"The ranks' weights differ after epoch {epoch} (rank {communicator.Rank}'s checksum {h}); every rank must see the same data and options.");
+    }
 
     /// <summary>Throws when a weight stopped being a finite number (a step can diverge after the last loss was checked).</summary>
     public void CheckFinite(int epoch, int steps)
@@ -78,9 +103,17 @@ internal sealed class TrainingRun
         }
     }
 
-    public void Info(string message) => _channel.Info(MessageSensitivity.None, message);
+    public void Info(string message)
+    {
+        if (IsLeader)
+            _channel.Info(MessageSensitivity.None, message);
+    }
 
-    public void Warning(string message) => _channel.Warning(MessageSensitivity.None, message);
+    public void Warning(string message)
+    {
+        if (IsLeader)
+            _channel.Warning(MessageSensitivity.None, message);
+    }
 
     /// <summary>One log line per epoch or iteration.</summary>
     public void Log(string what, double trainingLoss, double? validationLoss, double? validationAccuracy, TimeSpan elapsed, string extra)
@@ -93,6 +126,8 @@ internal sealed class TrainingRun
     public void WriteCheckpoint(
         int phase, bool completed, int epochsInPhase, long stepsInPhase, OptimizerState? state, string schedule, double[] scheduleState, int[] order, EarlyStoppingMonitor? monitor)
     {
+        if (!IsLeader)
+            return;
         var settings = _checkpoints!;
         var record = new CheckpointRecord
         {
@@ -118,6 +153,7 @@ internal sealed class TrainingRun
             ScalingFactor = Problem.Scaling?.Factor ?? [],
             EarlyStopping = completed ? [] : monitor?.Save() ?? [],
             BestParameters = completed ? [] : monitor?.SavedWeights ?? [],
+            Ranks = Problem.Communicator?.Size ?? 1,
         };
         CheckpointFormat.WriteAtomically(record, settings.Path);
         Info($"Checkpoint written to {settings.Path} after epoch {History.Count}.");

@@ -37,23 +37,26 @@ internal static class ModelLoaderProcess
         }
     }
 
-    private static string Build()
+    private static string Build() => BuildProject("ModelLoader");
+
+    /// <summary>Builds tests/<paramref name="name"/>/<paramref name="name"/>.csproj once and returns its DLL.</summary>
+    internal static string BuildProject(string name)
     {
         string root = RepositoryRoot();
-        string project = Path.Combine(root, "tests", "ModelLoader", "ModelLoader.csproj");
+        string project = Path.Combine(root, "tests", name, $"{name}.csproj");
         string[] build = ["build", project, "-c", Configuration, "-nologo", "-v", "q", "-nodeReuse:false"];
 
         // Skip the restore when an earlier build (e.g. of the solution) already did it; restore if that fails.
-        bool restored = File.Exists(Path.Combine(root, "tests", "ModelLoader", "obj", "project.assets.json"));
+        bool restored = File.Exists(Path.Combine(root, "tests", name, "obj", "project.assets.json"));
         var (exitCode, stdout, stderr) = restored ? Execute(DotnetHost(), [.. build, "--no-restore"], TimeSpan.FromMinutes(5), forBuild: true) : (-1, "", "");
         if (exitCode != 0)
             (exitCode, stdout, stderr) = Execute(DotnetHost(), build, TimeSpan.FromMinutes(5), forBuild: true);
         if (exitCode != 0)
             throw new InvalidOperationException($"Building {project} failed with exit code {exitCode}.\n{stdout}\n{stderr}");
 
-        string dll = Path.Combine(root, "tests", "ModelLoader", "bin", Configuration, "net10.0", "ModelLoader.dll");
+        string dll = Path.Combine(root, "tests", name, "bin", Configuration, "net10.0", $"{name}.dll");
         if (!File.Exists(dll))
-            throw new FileNotFoundException($"The ModelLoader build did not produce {dll}.\n{stdout}", dll);
+            throw new FileNotFoundException($"The {name} build did not produce {dll}.\n{stdout}", dll);
         return dll;
     }
 
@@ -67,7 +70,7 @@ internal static class ModelLoaderProcess
         throw new DirectoryNotFoundException($"No MLNetAdam.sln above {AppContext.BaseDirectory}.");
     }
 
-    private static string DotnetHost()
+    internal static string DotnetHost()
     {
         string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
         if (!string.IsNullOrEmpty(host) && File.Exists(host))
@@ -78,7 +81,7 @@ internal static class ModelLoaderProcess
         return "dotnet";
     }
 
-    private static (int ExitCode, string Stdout, string Stderr) Execute(string fileName, string[] arguments, TimeSpan timeout, bool forBuild)
+    internal static (int ExitCode, string Stdout, string Stderr) Execute(string fileName, string[] arguments, TimeSpan timeout, bool forBuild)
     {
         var start = new ProcessStartInfo(fileName)
         {
