@@ -131,6 +131,90 @@ internal sealed class FeatureScaling
         return accumulator.ToScaling(center: !data.IsSparse);
     }
 
+    /// <summary>
+    /// The scaling of rows spread over several ranks (each holding <paramref name="data"/>, its shard), exact whatever
+    /// the split: the row count and sums are added up first, then the squared deviations from the common mean, so every
+    /// rank computes the same scaling. <paramref name="sum"/> and <paramref name="max"/> add up and maximize over the ranks.
+    /// </summary>
+    public static FeatureScaling OfShards(TrainingData data, Action<Span<double>> sum, Action<Span<double>> max)
+    {
+        int n = data.FeatureCount;
+        var totals = new double[n + 1];
+        var deviations = new double[n];
+        var maxAbs = new double[n];
+        for (int r = 0; r < data.RowCount; r++)
+            ForEachValue(data, r, (i, v) =>
+            {
+                totals[i] += v;
+                maxAbs[i] = Math.Max(maxAbs[i], Math.Abs(v));
+            });
+        totals[n] = data.RowCount;
+        sum(totals);
+        max(maxAbs);
+        double rows = totals[n];
+        var mean = new double[n];
+        for (int i = 0; i < n; i++)
+            mean[i] = rows > 0 ? totals[i] / rows : 0;
+        // Σ (x − mean)² over all rows, zeros included: a sparse row's zeros each add mean².
+        for (int r = 0; r < data.RowCount; r++)
+        {
+            if (data.IsSparse)
+            {
+                for (int i = 0; i < n; i++)
+                    deviations[i] += mean[i] * mean[i];
+                for (int t = data.RowStart![r]; t < data.RowStart[r + 1]; t++)
+                {
+                    int i = data.Indices![t];
+                    double v = data.Values![t];
+                    deviations[i] += (v - mean[i]) * (v - mean[i]) - mean[i] * mean[i];
+                }
+            }
+            else
+            {
+                var row = data.DenseRow(r);
+                for (int i = 0; i < n; i++)
+                    deviations[i] += (row[i] - mean[i]) * (row[i] - mean[i]);
+            }
+        }
+        sum(deviations);
+        var shift = new float[n];
+        var factor = new float[n];
+        for (int i = 0; i < n; i++)
+        {
+            double std = rows > 0 ? Math.Sqrt(Math.Max(0, deviations[i] / rows)) : 0;
+            if (!(std > ConstantTolerance * Math.Max(1, Math.Abs(mean[i]))))
+            {
+                factor[i] = 1;
+                continue;
+            }
+            if (data.IsSparse)
+            {
+                factor[i] = (float)(1 / maxAbs[i]);
+            }
+            else
+            {
+                shift[i] = (float)mean[i];
+                factor[i] = (float)(1 / std);
+            }
+        }
+        return new FeatureScaling(shift, factor);
+    }
+
+    private static void ForEachValue(TrainingData data, int row, Action<int, double> visit)
+    {
+        if (data.IsSparse)
+        {
+            for (int t = data.RowStart![row]; t < data.RowStart[row + 1]; t++)
+                visit(data.Indices![t], data.Values![t]);
+        }
+        else
+        {
+            var values = data.DenseRow(row);
+            for (int i = 0; i < values.Length; i++)
+                visit(i, values[i]);
+        }
+    }
+
     /// <summary>Scales every row of <paramref name="data"/> in place.</summary>
     public void Apply(TrainingData data)
     {

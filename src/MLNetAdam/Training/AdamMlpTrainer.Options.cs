@@ -192,6 +192,9 @@ public sealed partial class AdamMlpTrainer
         /// </summary>
         public Distributed.Communicator? Communicator { get; set; }
 
+        /// <summary>With a <see cref="Communicator"/>: whether every rank reads the same data (default) or its own shard.</summary>
+        public DataDistribution DataDistribution { get; set; } = DataDistribution.Replicated;
+
         /// <summary>Per-class weights multiplying the example weights (<see cref="Training.ClassWeights.Balanced"/> or explicit); null (default) for none.</summary>
         public ClassWeights? ClassWeights { get; set; }
 

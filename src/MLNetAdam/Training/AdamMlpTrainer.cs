@@ -105,6 +105,23 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
 
     private AdamMlpTransformer FitCore(IDataView trainData, IDataView? validationData, AdamMlpModelParameters? initialModel, TrainingCheckpoint? checkpoint)
     {
+        if (_options.Communicator is not { } communicator)
+            return FitAlone(trainData, validationData, initialModel, checkpoint);
+        try
+        {
+            return FitAlone(trainData, validationData, initialModel, checkpoint);
+        }
+        catch (Exception e)
+        {
+            // One rank's error ends the whole job at once: the others would wait forever in their next sum.
+            Console.Error.WriteLine($"AdamMlpTrainer on rank {communicator.Rank} of {communicator.Size} failed; aborting the job: {e}");
+            communicator.Abort(1);
+            throw;
+        }
+    }
+
+    private AdamMlpTransformer FitAlone(IDataView trainData, IDataView? validationData, AdamMlpModelParameters? initialModel, TrainingCheckpoint? checkpoint)
+    {
         ArgumentNullException.ThrowIfNull(trainData);
         ValidateOptions(_options);
 
@@ -125,6 +142,9 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         string[] classNames = ClassNames.Read(label, classCount);
         var phases = Phases(_options);
         bool stream = ShouldStream(trainData, featureCount, phases, channel);
+        bool sharded = communicator is not null && _options.DataDistribution == DataDistribution.Sharded;
+        if (sharded && _options.CheckpointPath is not null)
+            throw new ArgumentException("AdamMlpTrainer.Options.CheckpointPath is not supported with DataDistribution.Sharded yet (each rank shuffles its own shard); use DataDistribution.Replicated to checkpoint.");
         if (communicator is not null && stream)
             throw new ArgumentException("AdamMlpTrainer.Options.Communicator trains on data held in memory on every rank; DataMode resolved to Streaming. Set DataMode = InMemory, or train in one process.");
         if (communicator is not null && _options.DropoutRate > 0)
@@ -167,12 +187,15 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         float[]? classWeights = null;
         if (_options.ClassWeights is { } perClass)
         {
-            classWeights = perClass.For(classNames, summary?.ClassCounts ?? CountClasses(train!));
+            var counts = summary?.ClassCounts ?? CountClasses(train!);
+            if (sharded)
+                counts = SumOverRanks(communicator!, counts);
+            classWeights = perClass.For(classNames, counts);
             channel.Info(MessageSensitivity.None, $"Class weights: {string.Join(", ", classNames.Select((n, c) => $"{n} {classWeights[c]:G4}"))}.");
             if (train is not null)
                 train = train.WithWeights(WeighByClass(train, classWeights));
         }
-        if (train is not null && !(train.TotalWeight > 0))
+        if (train is not null && !((sharded ? SumOverRanks(communicator!, [train.TotalWeight])[0] : train.TotalWeight) > 0))
             throw new InvalidOperationException(
                 $"The training rows' total weight is {train.TotalWeight}: every usable row has weight 0"
                 + (_options.ExampleWeightColumnName is { } w ? $" in example weight column '{w}'" : string.Empty)
@@ -185,7 +208,8 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         if (_options.NormalizeFeatures)
         {
             // A resumed run keeps its checkpoint's scaling, so the rows it resumes on are scaled to the same bits.
-            scaling = checkpoint?.Scaling ?? summary?.Scaling ?? FeatureScaling.Of(train!);
+            scaling = checkpoint?.Scaling ?? summary?.Scaling
+                ?? (sharded ? FeatureScaling.OfShards(train!, communicator!.SumInPlace, communicator!.MaxInPlace) : FeatureScaling.Of(train!));
             if (train is not null)
                 scaling.Apply(train);
             if (validation is not null)
@@ -214,6 +238,12 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         // A batch never holds more rows than the data: a streamed view without a row count is counted first when the
         // batch size is large enough for that to matter, so a huge BatchSize allocates no more than the data needs.
         int batchSize = _options.BatchSize;
+        if (sharded)
+        {
+            // Each rank's share of a global batch of BatchSize rows, taken from its own shard.
+            int rank = communicator!.Rank, size = communicator.Size;
+            batchSize = Math.Max(1, (int)((long)batchSize * (rank + 1) / size - (long)batchSize * rank / size));
+        }
         if (stream && batchSize > 1 << 16)
             batchSize = (int)Math.Max(1, Math.Min(batchSize, trainData.GetRowCount() ?? CountRows(trainData)));
         bool sparseStream = stream && StreamSparse(trainData, features);
@@ -236,6 +266,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
             HostCancelled = hostCancelled,
             WeightColumnName = _options.ExampleWeightColumnName,
             Communicator = communicator,
+            Sharded = sharded,
         };
 
         channel.Info(MessageSensitivity.None,
@@ -247,17 +278,7 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         if (checkpoint is not null && checkpoint.Record.Ranks != (communicator?.Size ?? 1))
             throw new ArgumentException(
                 $"The checkpoint was written by a run of {checkpoint.Record.Ranks} rank(s); this run has {communicator?.Size ?? 1}. Resume with the same number of ranks.");
-        try
-        {
-            PhaseRunner.Run(run, phases, checkpoint);
-        }
-        catch (Exception e) when (communicator is not null)
-        {
-            // One rank's error ends the whole job at once: the others would wait forever in their next sum.
-            Console.Error.WriteLine($"AdamMlpTrainer on rank {communicator.Rank} of {communicator.Size} failed; aborting the job: {e}");
-            communicator.Abort(1);
-            throw;
-        }
+        PhaseRunner.Run(run, phases, checkpoint);
 
         var trained = scaling is null ? parameters : InputScaling.Fold(layout, parameters, scaling);
         var model = new AdamMlpModelParameters(layout, _options.Activation, trained, classNames, run.History);
@@ -270,6 +291,19 @@ public sealed partial class AdamMlpTrainer : IEstimator<AdamMlpTransformer>
         Span<double> value = [communicator.Rank == 0 ? seed : 0];
         communicator.SumInPlace(value);
         return (int)value[0];
+    }
+
+    private static long[] SumOverRanks(Distributed.Communicator communicator, long[] counts)
+    {
+        var values = counts.Select(c => (double)c).ToArray();
+        communicator.SumInPlace(values);
+        return values.Select(v => (long)v).ToArray();
+    }
+
+    private static double[] SumOverRanks(Distributed.Communicator communicator, double[] values)
+    {
+        communicator.SumInPlace(values);
+        return values;
     }
 
     private static long CountRows(IDataView data)

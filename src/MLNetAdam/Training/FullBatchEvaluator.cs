@@ -15,7 +15,8 @@ internal sealed class FullBatchEvaluator
     private readonly int[] _rows;
     private readonly float[] _chunkGradient;
     private readonly Distributed.Communicator? _communicator;
-    private readonly double[] _sum = new double[1];
+    private readonly double[] _sum = new double[2];
+    private readonly double _total;
 
     public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
     {
@@ -24,11 +25,20 @@ internal sealed class FullBatchEvaluator
         {
             TrackAccuracy = !withGradient,
         };
-        // With several ranks (training only), this rank evaluates its contiguous share of the rows; the sums over the
-        // ranks then give every rank the objective over all rows.
-        _communicator = withGradient ? problem.Communicator : null;
-        int start = _communicator is null ? 0 : (int)((long)data.RowCount * _communicator.Rank / _communicator.Size);
-        int end = _communicator is null ? data.RowCount : (int)((long)data.RowCount * (_communicator.Rank + 1) / _communicator.Size);
+        // With several ranks, each evaluates its rows and the sums over the ranks give every rank the objective over
+        // all rows: with replicated data (training only) its contiguous share of them, with sharded data all of its
+        // own shard (validation too), weighted against the total weight of every shard.
+        _communicator = withGradient || problem.Sharded ? problem.Communicator : null;
+        bool share = _communicator is not null && !problem.Sharded;
+        int start = share ? (int)((long)data.RowCount * _communicator!.Rank / _communicator.Size) : 0;
+        int end = share ? (int)((long)data.RowCount * (_communicator!.Rank + 1) / _communicator.Size) : data.RowCount;
+        _total = data.TotalWeight;
+        if (problem.Sharded && _communicator is not null)
+        {
+            Span<double> total = [_total];
+            _communicator.SumInPlace(total);
+            _total = total[0];
+        }
         _rows = new int[end - start];
         for (int i = 0; i < _rows.Length; i++)
             _rows[i] = start + i;
@@ -48,7 +58,7 @@ internal sealed class FullBatchEvaluator
         bool wantGradient = !gradient.IsEmpty;
         if (wantGradient)
             gradient.Clear();
-        double total = _data.TotalWeight;
+        double total = _total;
         double loss = 0, correct = 0;
         int chunks = (_rows.Length + ChunkRows - 1) / ChunkRows;
         for (int start = 0; start < _rows.Length; start += ChunkRows)
@@ -62,15 +72,16 @@ internal sealed class FullBatchEvaluator
             if (wantGradient)
                 System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(_chunkGradient, (float)share, gradient, gradient);
         }
-        LastAccuracy = total > 0 ? correct / total : 0;
         if (_communicator is not null)
         {
             if (wantGradient)
                 _communicator.SumInPlace(gradient);
             _sum[0] = loss;
+            _sum[1] = correct;
             _communicator.SumInPlace(_sum);
-            loss = _sum[0];
+            (loss, correct) = (_sum[0], _sum[1]);
         }
+        LastAccuracy = total > 0 ? correct / total : 0;
         return loss;
     }
 }

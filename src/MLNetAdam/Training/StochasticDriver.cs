@@ -56,11 +56,27 @@ internal static class StochasticDriver
             float rate = 0;
             int steps = 0;
             long nextReport = Stopwatch.GetTimestamp() + ReportInterval;
+            // Sharded ranks take as many global steps as the largest shard needs; a rank whose shard is done adds nothing.
+            int globalSteps = problem.Sharded ? GlobalStepsPerEpoch(batches.StepsPerEpoch, communicator!, sums) : int.MaxValue;
             while (true)
             {
                 run.ThrowIfCancelled();
-                if (!batches.Next(out var data, out var batchRows))
+                TrainingData data;
+                ReadOnlySpan<int> batchRows;
+                if (problem.Sharded)
+                {
+                    if (steps == globalSteps)
+                        break;
+                    if (!batches.Next(out data, out batchRows))
+                    {
+                        data = problem.Train!;
+                        batchRows = ReadOnlySpan<int>.Empty;
+                    }
+                }
+                else if (!batches.Next(out data, out batchRows))
+                {
                     break;
+                }
                 double loss, weight;
                 if (communicator is null)
                 {
@@ -69,7 +85,7 @@ internal static class StochasticDriver
                 }
                 else
                 {
-                    (loss, weight) = GlobalStep(objective, parameters, gradient, data, batchRows, communicator, sums);
+                    (loss, weight) = GlobalStep(objective, parameters, gradient, data, batchRows, communicator, sums, takeShare: !problem.Sharded);
                 }
                 if (!double.IsFinite(loss))
                     throw TrainingRun.Diverged(epoch, steps, loss);
@@ -140,10 +156,11 @@ internal static class StochasticDriver
     /// L2 term included) and the same loss, equal to one process's within float rounding.
     /// </summary>
     private static (double Loss, double Weight) GlobalStep(
-        MlpObjective<float> objective, float[] parameters, float[] gradient, TrainingData data, ReadOnlySpan<int> rows, Distributed.Communicator communicator, double[] sums)
+        MlpObjective<float> objective, float[] parameters, float[] gradient, TrainingData data, ReadOnlySpan<int> rows, Distributed.Communicator communicator, double[] sums, bool takeShare)
     {
-        int start = (int)((long)rows.Length * communicator.Rank / communicator.Size);
-        int end = (int)((long)rows.Length * (communicator.Rank + 1) / communicator.Size);
+        // Replicated data: this rank's contiguous share of the global batch; sharded data: the rows are already its own.
+        int start = takeShare ? (int)((long)rows.Length * communicator.Rank / communicator.Size) : 0;
+        int end = takeShare ? (int)((long)rows.Length * (communicator.Rank + 1) / communicator.Size) : rows.Length;
         double loss = 0, weight = 0;
         if (end > start)
         {
@@ -163,6 +180,14 @@ internal static class StochasticDriver
         if (total > 0)
             System.Numerics.Tensors.TensorPrimitives.Multiply(gradient, (float)(1 / total), gradient);
         return (total > 0 ? sums[0] / total : 0, total);
+    }
+
+    private static int GlobalStepsPerEpoch(int localSteps, Distributed.Communicator communicator, double[] sums)
+    {
+        sums[0] = localSteps;
+        sums[1] = 0;
+        communicator.MaxInPlace(sums);
+        return (int)sums[0];
     }
 
     /// <summary>Within an epoch, progress is reported at most this often (in <see cref="Stopwatch"/> ticks: half a second).</summary>

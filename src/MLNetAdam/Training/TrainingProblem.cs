@@ -53,6 +53,9 @@ internal sealed record TrainingProblem(
     /// <summary>The ranks training together (data parallelism), or null for this process alone.</summary>
     public Distributed.Communicator? Communicator { get; init; }
 
+    /// <summary>Whether each rank holds its own shard of the rows (rather than all of them).</summary>
+    public bool Sharded { get; init; }
+
     /// <summary>The example-weight column, for messages; null without one.</summary>
     public string? WeightColumnName { get; init; }
 

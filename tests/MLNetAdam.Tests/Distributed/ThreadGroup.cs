@@ -93,6 +93,8 @@ internal sealed class ThreadGroup
 
         public override void Abort(int errorCode)
         {
+            if (group._aborted)
+                return;
             group._aborted = true;
             group._barrier.RemoveParticipant();
         }
