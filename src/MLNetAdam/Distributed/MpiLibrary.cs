@@ -72,15 +72,18 @@ internal sealed unsafe class MpiLibrary
     public nint InPlace { get; }
 
     /// <summary>Loads the system's MPI library; a clear error names the Debian packages when there is none.</summary>
-    public static MpiLibrary Load()
+    public static MpiLibrary Load() => Load(Candidates);
+
+    /// <summary>Loads the first of <paramref name="candidates"/> that exists (tests pass names that do not).</summary>
+    internal static MpiLibrary Load(string[] candidates)
     {
-        foreach (string name in Candidates)
+        foreach (string name in candidates)
         {
             if (NativeLibrary.TryLoad(name, out nint library))
                 return new MpiLibrary(library);
         }
         throw new DllNotFoundException(
-            $"No MPI library was found (tried {string.Join(", ", Candidates)}). Install Open MPI (on Debian or Ubuntu: "
+            $"No MPI library was found (tried {string.Join(", ", candidates)}). Install Open MPI (on Debian or Ubuntu: "
             + "`apt-get install openmpi-bin libopenmpi-dev`) and start the program with mpirun.");
     }
 
