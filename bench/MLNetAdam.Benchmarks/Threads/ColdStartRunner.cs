@@ -36,17 +36,7 @@ internal static class ColdStartRunner
 
     public static int ChildMain()
     {
-        var random = new Random(3);
-        const int Rows = 1500, Features = 64, Classes = 10;
-        var x = new float[Rows * Features];
-        var y = new int[Rows];
-        for (int r = 0; r < Rows; r++)
-        {
-            y[r] = r % Classes;
-            for (int f = 0; f < Features; f++)
-                x[r * Features + f] = (float)(random.NextDouble() * 16 + (f % Classes == y[r] ? 4 : 0));
-        }
-        var data = new ArrayDataView(x, y, Features, Classes);
+        var data = ThreadsRunner.DigitsSized();
         double Fit()
         {
             var ml = new MLContext(seed: 1);

@@ -102,15 +102,7 @@ internal sealed class TrainingData
     private int RowsPerChunk { get; init; }
 
     /// <summary>The features of row <paramref name="id"/> when stored dense.</summary>
-    public ReadOnlySpan<float> DenseRow(int id)
-    {
-        if (Dense is not null)
-            return Dense.AsSpan(id * FeatureCount, FeatureCount);
-        if (Chunks is null)
-            throw new InvalidOperationException("The rows are stored sparse.");
-        (int chunk, int row) = Math.DivRem(id, RowsPerChunk);
-        return Chunks[chunk].AsSpan(row * FeatureCount, FeatureCount);
-    }
+    public ReadOnlySpan<float> DenseRow(int id) => MutableDenseRow(id);
 
     /// <summary>The features of row <paramref name="id"/> when stored dense, writable (for scaling in place).</summary>
     public Span<float> MutableDenseRow(int id)
