@@ -5,6 +5,10 @@ namespace MLNetAdam.Persistence;
 /// <summary>Writes a file so that readers see either the old file or the complete new one, never a partial write.</summary>
 internal static partial class AtomicFile
 {
+    // "libc" resolves to the C library proper (glibc's libc.so.6): the bare name may find only a linker script, or nothing.
+    static AtomicFile() => NativeLibrary.SetDllImportResolver(typeof(AtomicFile).Assembly, (name, assembly, path) =>
+        name == "libc" && OperatingSystem.IsLinux() && NativeLibrary.TryLoad("libc.so.6", out nint handle) ? handle : 0);
+
     /// <summary>
     /// Checks that <paramref name="path"/> can be written: its folder exists, and it is a regular file or nothing (a
     /// symbolic link counts as its target). Throws <see cref="IOException"/> naming the path and the problem; used
@@ -89,8 +93,15 @@ internal static partial class AtomicFile
         if (!OperatingSystem.IsLinux() || modeOffset < 0 || !Path.Exists(path))
             return false;
         byte* buffer = stackalloc byte[256];
-        if (stat(path, buffer) != 0)
-            return false;
+        try
+        {
+            if (stat(path, buffer) != 0)
+                return false;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // no usable libc binding: nothing is known, nothing is refused
+        }
         uint type = *(uint*)(buffer + modeOffset) & 0xF000;
         return type is not (0x8000 or 0x4000); // neither a regular file nor a folder
     }
@@ -100,7 +111,15 @@ internal static partial class AtomicFile
     {
         if (OperatingSystem.IsWindows())
             return;
-        int fd = open(directory, 0 /* O_RDONLY */);
+        int fd;
+        try
+        {
+            fd = open(directory, 0 /* O_RDONLY */);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return; // the rename is still atomic; only its durability across a power cut is not forced
+        }
         if (fd < 0)
             return;
         try
