@@ -78,6 +78,9 @@ internal sealed class TrainingData
     /// <summary>0-based class of each row.</summary>
     public int[] Labels { get; }
 
+    /// <summary>The numeric target of each row for a regression head, or null for classification (<see cref="Labels"/>).</summary>
+    public float[]? Targets { get; private init; }
+
     /// <summary>Example weight of each row, or null when every row weighs 1.</summary>
     public float[]? Weights { get; }
 
@@ -115,6 +118,23 @@ internal sealed class TrainingData
         return Chunks[chunk].AsSpan(row * FeatureCount, FeatureCount);
     }
 
+    /// <summary>The same rows and features with numeric regression targets (one per row). The features are shared, not copied.</summary>
+    public TrainingData WithTargets(float[] targets)
+    {
+        if (targets.Length != RowCount)
+            throw new ArgumentException($"Expected {RowCount} targets; got {targets.Length}.", nameof(targets));
+        return new TrainingData(FeatureCount, ClassCount, Labels, Weights)
+        {
+            Dense = Dense,
+            Chunks = Chunks,
+            RowsPerChunk = RowsPerChunk,
+            RowStart = RowStart,
+            Indices = Indices,
+            Values = Values,
+            Targets = targets,
+        };
+    }
+
     /// <summary>The same rows and features with other example weights (null: every row weighs 1). The features are shared, not copied.</summary>
     public TrainingData WithWeights(float[]? weights)
     {
@@ -128,6 +148,7 @@ internal sealed class TrainingData
             RowStart = RowStart,
             Indices = Indices,
             Values = Values,
+            Targets = Targets,
         };
     }
 
@@ -155,13 +176,16 @@ internal sealed class TrainingData
                 Array.Copy(Indices!, from, indices, starts[r], length);
                 Array.Copy(Values!, from, values, starts[r], length);
             }
-            return FromSparse(starts, indices, values, FeatureCount, ClassCount, labels, weights);
+            return WithSubsetTargets(FromSparse(starts, indices, values, FeatureCount, ClassCount, labels, weights), ids);
         }
         var dense = new float[(long)ids.Count * FeatureCount];
         for (int r = 0; r < ids.Count; r++)
             DenseRow(ids[r]).CopyTo(dense.AsSpan(r * FeatureCount, FeatureCount));
-        return FromDense(dense, FeatureCount, ClassCount, labels, weights);
+        return WithSubsetTargets(FromDense(dense, FeatureCount, ClassCount, labels, weights), ids);
     }
+
+    private TrainingData WithSubsetTargets(TrainingData subset, IReadOnlyList<int> ids) =>
+        Targets is null ? subset : subset.WithTargets(ids.Select(id => Targets[id]).ToArray());
 
     /// <summary>Whether the features are stored in CSR form.</summary>
     public bool IsSparse => RowStart is not null;

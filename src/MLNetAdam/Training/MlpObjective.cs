@@ -28,6 +28,8 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
     private readonly T[] _input;      // gathered dense input rows (maxRows × features)
     private readonly T[] _delta;      // gradient flowing back into a hidden layer's output
     private readonly int[] _labels;
+    private readonly float[] _targets;
+    private readonly OutputHead _head;
     private readonly float[] _weights;
     private readonly float _dropout;
     private readonly WorkerPool? _pool;
@@ -43,8 +45,10 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
     /// <param name="dropoutRate">Probability of zeroing each hidden unit in every evaluation (inverted dropout); 0 for none.</param>
     /// <param name="dropoutRandom">Source of the dropout masks (the trainer's stream, so checkpoints capture it); required when <paramref name="dropoutRate"/> &gt; 0.</param>
     /// <param name="pool">Threads for the matrix products; null for the calling thread only. Results do not depend on it.</param>
-    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, SeededRandom? dropoutRandom = null, WorkerPool? pool = null)
+    /// <param name="head">What the last layer is trained for; null for the softmax classifier.</param>
+    public MlpObjective(ParameterLayout layout, MlpActivation activation, double l2Regularization, int maxRows, float dropoutRate = 0, SeededRandom? dropoutRandom = null, WorkerPool? pool = null, OutputHead? head = null)
     {
+        _head = head ?? OutputHead.Multiclass;
         _pool = pool;
         _layout = layout;
         _l2 = T.CreateTruncating(l2Regularization);
@@ -56,6 +60,7 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
             widest = Math.Max(widest, layout.OutputsOf(l));
         _delta = new T[maxRows * widest];
         _labels = new int[maxRows];
+        _targets = new float[maxRows];
         _weights = new float[maxRows];
         if (!(dropoutRate >= 0 && dropoutRate < 1))
             throw new ArgumentOutOfRangeException(nameof(dropoutRate), dropoutRate, "The dropout rate must be in [0, 1).");
@@ -109,6 +114,8 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
         {
             int id = rowIds[r];
             labels[r] = data.Labels[id];
+            if (data.Targets is not null)
+                _targets[r] = data.Targets[id];
             if (!weights.IsEmpty)
             {
                 weights[r] = data.Weights![id];
@@ -136,13 +143,15 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
         else
             _forward.Run(parameters, _input.AsSpan(0, rows * features), rows, _pool, hook);
 
-        if (TrackAccuracy)
+        if (TrackAccuracy && _head.IsClassifier)
             LastCorrectWeight = CorrectWeight(_forward.PreActivations(last, rows), labels, weights, classes);
 
         // Loss, and dL/dZ of the output layer (overwrites the logits).
         T scale = totalWeight > 0 ? T.One / T.CreateTruncating(totalWeight) : T.Zero;
         Span<T> dz = _forward.PreActivations(last, rows);
-        double lossSum = SoftmaxCrossEntropy.LossAndGradient(dz, labels, weights, rows, classes, scale);
+        if (!_head.IsClassifier && data.Targets is null)
+            throw new ArgumentException("A regression head needs the rows' targets.", nameof(data));
+        double lossSum = _head.LossAndGradient(dz, labels, _targets.AsSpan(0, rows), weights, rows, classes, scale);
         double loss = totalWeight > 0 ? lossSum / totalWeight : 0;
         if (_l2 != T.Zero)
         {
@@ -189,18 +198,13 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
         return loss;
     }
 
-    // Σ weight over the rows whose arg max (the first maximum) of the logits is the label.
-    private static double CorrectWeight(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, int classes)
+    // Σ weight over the rows whose outputs predict their label (the head decides: arg max, or the logit's sign).
+    private double CorrectWeight(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<float> weights, int classes)
     {
         double correct = 0;
         for (int r = 0; r < labels.Length; r++)
         {
-            var row = logits.Slice(r * classes, classes);
-            int best = 0;
-            for (int c = 1; c < classes; c++)
-                if (row[c] > row[best])
-                    best = c;
-            if (best == labels[r])
+            if (_head.Predicts(logits.Slice(r * classes, classes), labels[r]))
                 correct += weights.IsEmpty ? 1.0 : weights[r];
         }
         return correct;
