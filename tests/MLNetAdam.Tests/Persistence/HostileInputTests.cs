@@ -151,6 +151,30 @@ public sealed class HostileInputTests : IDisposable
     }
 
     [Fact]
+    public void ModelSaveWritesItsTemporaryFileWhereTheContextSays()
+    {
+        // mlContext.TempFilePath is honoured: the ONNX copy ML.NET reads while saving goes there, not to the system's
+        // temporary folder (which may be read-only), and is gone afterwards.
+        string temp = Path.Combine(_folder, "temp");
+        Directory.CreateDirectory(temp);
+        var ml = new MLContext(seed: 1) { TempFilePath = temp };
+        var raw = ml.Data.LoadFromEnumerable(SyntheticData.Blobs(10, 1));
+        var data = ml.Transforms.Conversion.MapValueToKey("Label").Fit(raw).Transform(raw);
+        var model = new AdamMlpTrainer(ml, new AdamMlpTrainer.Options { HiddenLayerSizes = [4], NumberOfEpochs = 1 }).Fit(data);
+        var created = new List<string>();
+        using (var watcher = new FileSystemWatcher(temp) { EnableRaisingEvents = true })
+        {
+            watcher.Created += (_, e) => { lock (created) created.Add(e.Name ?? ""); };
+            ml.Model.Save(model, data.Schema, Path.Combine(_folder, "saved.zip"));
+            for (int i = 0; i < 100 && created.Count == 0; i++)
+                Thread.Sleep(10);
+        }
+        lock (created)
+            Assert.Contains(created, n => n.StartsWith("mlnetadam-", StringComparison.Ordinal) && n.EndsWith(".onnx", StringComparison.Ordinal));
+        Assert.Empty(Directory.GetFiles(temp, "mlnetadam-*"));
+    }
+
+    [Fact]
     public void ALegalLongFileNameWorksForOnnxAndCheckpoints()
     {
         string name = new string('m', 225);
