@@ -123,7 +123,20 @@ internal sealed class TrainingData
     {
         if (targets.Length != RowCount)
             throw new ArgumentException($"Expected {RowCount} targets; got {targets.Length}.", nameof(targets));
-        return new TrainingData(FeatureCount, ClassCount, Labels, Weights)
+        return SharingFeatures(Weights, targets);
+    }
+
+    /// <summary>The same rows and features with other example weights (null: every row weighs 1). The features are shared, not copied.</summary>
+    public TrainingData WithWeights(float[]? weights)
+    {
+        if (weights is not null && weights.Length != RowCount)
+            throw new ArgumentException($"Expected {RowCount} weights; got {weights.Length}.", nameof(weights));
+        return SharingFeatures(weights, Targets);
+    }
+
+    // The same labels and feature storage with these weights and targets.
+    private TrainingData SharingFeatures(float[]? weights, float[]? targets) =>
+        new(FeatureCount, ClassCount, Labels, weights)
         {
             Dense = Dense,
             Chunks = Chunks,
@@ -133,24 +146,6 @@ internal sealed class TrainingData
             Values = Values,
             Targets = targets,
         };
-    }
-
-    /// <summary>The same rows and features with other example weights (null: every row weighs 1). The features are shared, not copied.</summary>
-    public TrainingData WithWeights(float[]? weights)
-    {
-        if (weights is not null && weights.Length != RowCount)
-            throw new ArgumentException($"Expected {RowCount} weights; got {weights.Length}.", nameof(weights));
-        return new TrainingData(FeatureCount, ClassCount, Labels, weights)
-        {
-            Dense = Dense,
-            Chunks = Chunks,
-            RowsPerChunk = RowsPerChunk,
-            RowStart = RowStart,
-            Indices = Indices,
-            Values = Values,
-            Targets = Targets,
-        };
-    }
 
     /// <summary>A copy of the rows <paramref name="ids"/>, in that order, with the same storage kind.</summary>
     public TrainingData Subset(IReadOnlyList<int> ids)
