@@ -47,24 +47,18 @@ internal sealed class ThreadGroup
 
         public override int Size => group.Size;
 
-        public override void SumInPlace(Span<float> values)
-        {
-            var all = group.Gather<float>(rank, values);
-            for (int i = 0; i < values.Length; i++)
-            {
-                float sum = 0;
-                for (int r = 0; r < group.Size; r++)
-                    sum += all[r * values.Length + i];
-                values[i] = sum;
-            }
-        }
+        public override void SumInPlace(Span<float> values) => Sum(values);
 
-        public override void SumInPlace(Span<double> values)
+        public override void SumInPlace(Span<double> values) => Sum(values);
+
+        // Adds the ranks' values in rank order (the same result whichever thread arrives first).
+        private void Sum<T>(Span<T> values)
+            where T : System.Numerics.INumber<T>
         {
-            var all = group.Gather<double>(rank, values);
+            var all = group.Gather<T>(rank, values);
             for (int i = 0; i < values.Length; i++)
             {
-                double sum = 0;
+                T sum = T.Zero;
                 for (int r = 0; r < group.Size; r++)
                     sum += all[r * values.Length + i];
                 values[i] = sum;
