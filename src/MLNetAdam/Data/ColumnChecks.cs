@@ -52,16 +52,40 @@ internal static class ColumnChecks
         return new Column(c.Name, type.ToString() ?? string.Empty, kind, item, type is KeyDataViewType, (type as KeyDataViewType)?.Count);
     }
 
-    /// <summary>The label: present, a scalar key, with 2 to <see cref="int.MaxValue"/> values when the count is known.</summary>
-    public static void Label(Column? column, string name)
+    /// <summary>
+    /// The label, as <paramref name="trainer"/> needs it: present and scalar; a key with 2 to <see cref="int.MaxValue"/>
+    /// values (when the count is known) for <see cref="LabelKind.Key"/>, a <see cref="bool"/> for
+    /// <see cref="LabelKind.Boolean"/>, a <see cref="float"/> for <see cref="LabelKind.Single"/>.
+    /// </summary>
+    public static void Label(Column? column, string name, LabelKind kind = LabelKind.Key, string trainer = "AdamMlpTrainer")
     {
         if (column is not { } c)
             throw new ArgumentException($"Label column '{name}' was not found in the data. Set Options.LabelColumnName to the label column.");
-        if (!c.IsKey || c.Kind != SchemaShape.Column.VectorKind.Scalar)
-            throw new ArgumentException(
-                $"Label column '{name}' has type {c.TypeName}, but AdamMlpTrainer needs a key type. Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer.");
-        if (c.KeyCount is ulong count && (count < 2 || count > int.MaxValue))
-            throw new ArgumentException($"Label column '{name}' is a key with {count} values; a classifier needs between 2 and {int.MaxValue} classes.");
+        bool scalar = c.Kind == SchemaShape.Column.VectorKind.Scalar;
+        switch (kind)
+        {
+            case LabelKind.Key:
+                if (!c.IsKey || !scalar)
+                    throw new ArgumentException(
+                        $"Label column '{name}' has type {c.TypeName}, but {trainer} needs a key type. Add mlContext.Transforms.Conversion.MapValueToKey(\"{name}\") before the trainer.");
+                if (c.KeyCount is ulong count && (count < 2 || count > int.MaxValue))
+                    throw new ArgumentException($"Label column '{name}' is a key with {count} values; a classifier needs between 2 and {int.MaxValue} classes.");
+                break;
+            case LabelKind.Boolean:
+                if (c.IsKey || !scalar || c.ItemType != BooleanDataViewType.Instance)
+                    throw new ArgumentException(
+                        $"Label column '{name}' has type {c.TypeName}, but {trainer} needs a Boolean label (true for the positive class). "
+                        + "Load the column as Boolean (DataKind.Boolean, or a bool field), or derive one, e.g. mlContext.Transforms.CustomMapping; for more than two classes use AdamMlpTrainer (multiclass).");
+                break;
+            default:
+                if (c.IsKey || !scalar || c.ItemType != NumberDataViewType.Single)
+                    throw new ArgumentException(
+                        $"Label column '{name}' has type {c.TypeName}, but {trainer} needs a Single label (the numeric target). "
+                        + (c.IsKey || c.ItemType is TextDataViewType || !scalar
+                            ? "Load the column as Single (DataKind.Single, or a float field)."
+                            : $"Convert it with mlContext.Transforms.Conversion.ConvertType(\"{name}\", outputKind: DataKind.Single)."));
+                break;
+        }
     }
 
     /// <summary>The features: present, a vector of known size, of <see cref="float"/>.</summary>
@@ -89,9 +113,9 @@ internal static class ColumnChecks
     }
 
     /// <summary>Checks the label of <paramref name="schema"/> and returns it.</summary>
-    public static DataViewSchema.Column Label(DataViewSchema schema, string name)
+    public static DataViewSchema.Column Label(DataViewSchema schema, string name, LabelKind kind = LabelKind.Key, string trainer = "AdamMlpTrainer")
     {
-        Label(Find(schema, name), name);
+        Label(Find(schema, name), name, kind, trainer);
         return schema[name];
     }
 

@@ -14,19 +14,22 @@ internal sealed class StreamingBatches : IBatchSource
 {
     private readonly IDataView _view;
     private readonly DataViewSchema.Column[] _columns;
-    private readonly DataViewSchema.Column _label, _features;
+    private readonly TrainingLabel _label;
+    private readonly DataViewSchema.Column _features;
     private readonly DataViewSchema.Column? _weight;
     private readonly int _featureCount, _classCount;
     private readonly VBuffer<float>[] _slotFeatures;
     private readonly int[] _slotLabels;
     private readonly float[] _slotWeights;
+    private readonly float[] _slotTargets;
+    private readonly TargetScaling? _targetScaling;
     private readonly int[] _identity;
     private readonly bool _sparse;
     private readonly FeatureScaling? _scaling;
     private readonly float[]? _classWeights;
     private TrainingData _batch;
     private DataViewRowCursor? _cursor;
-    private ValueGetter<uint>? _labelGetter;
+    private TrainingLabel.Getter? _labelGetter;
     private ValueGetter<VBuffer<float>>? _featureGetter;
     private ValueGetter<float>? _weightGetter;
     private SeededRandom? _random;
@@ -34,16 +37,18 @@ internal sealed class StreamingBatches : IBatchSource
     private int _filled;
     private bool _exhausted;
 
-    public StreamingBatches(IDataView view, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
-        int classCount, int batchSize, int bufferSize, bool sparse, FeatureScaling? scaling = null, float[]? classWeights = null)
+    public StreamingBatches(IDataView view, TrainingLabel label, DataViewSchema.Column features, DataViewSchema.Column? weight,
+        int batchSize, int bufferSize, bool sparse, FeatureScaling? scaling = null, float[]? classWeights = null, TargetScaling? targetScaling = null)
     {
+        int classCount = label.ClassCount;
+        _targetScaling = targetScaling;
         _scaling = scaling;
         _classWeights = classWeights;
         _view = view;
         _label = label;
         _features = features;
         _weight = weight;
-        _columns = weight is null ? [label, features] : [label, features, weight.Value];
+        _columns = weight is null ? [label.Column, features] : [label.Column, features, weight.Value];
         _featureCount = ((VectorDataViewType)features.Type).Size;
         _classCount = classCount;
         _sparse = sparse;
@@ -56,8 +61,9 @@ internal sealed class StreamingBatches : IBatchSource
         _slotFeatures = new VBuffer<float>[slots];
         _slotLabels = new int[slots];
         _slotWeights = new float[slots];
+        _slotTargets = new float[label.HasTargets ? slots : 0];
         _identity = Enumerable.Range(0, batchSize).ToArray();
-        _batch = TrainingData.Buffer(batchSize, _featureCount, classCount, sparse, weight is not null || classWeights is not null, sparseCapacity: sparse ? batchSize * 16 : 0);
+        _batch = TrainingData.Buffer(batchSize, _featureCount, classCount, sparse, weight is not null || classWeights is not null, sparseCapacity: sparse ? batchSize * 16 : 0, targets: label.HasTargets);
     }
 
     public int BatchSize { get; }
@@ -76,7 +82,7 @@ internal sealed class StreamingBatches : IBatchSource
     {
         _cursor?.Dispose();
         _cursor = _view.GetRowCursor(_columns);
-        _labelGetter = TrainingDataLoader.KeyGetter(_cursor, _label);
+        _labelGetter = _label.CreateGetter(_cursor);
         _featureGetter = _cursor.GetGetter<VBuffer<float>>(_features);
         _weightGetter = _weight is null ? null : _cursor.GetGetter<float>(_weight.Value);
         _random = random;
@@ -131,6 +137,8 @@ internal sealed class StreamingBatches : IBatchSource
                 (_slotFeatures[slot], _slotFeatures[_filled]) = (_slotFeatures[_filled], _slotFeatures[slot]);
                 _slotLabels[slot] = _slotLabels[_filled];
                 _slotWeights[slot] = _slotWeights[_filled];
+                if (_slotTargets.Length > 0)
+                    _slotTargets[slot] = _slotTargets[_filled];
             }
         }
         return true;
@@ -141,22 +149,23 @@ internal sealed class StreamingBatches : IBatchSource
     {
         if (_exhausted)
             return false;
-        uint key = 0;
         float weight = 1;
         while (_cursor!.MoveNext())
         {
-            _labelGetter!(ref key);
+            bool labelled = _labelGetter!(out int classIndex, out float target);
             _weightGetter?.Invoke(ref weight);
             _featureGetter!(ref _slotFeatures[slot]);
             if (_slotFeatures[slot].Length != _featureCount)
                 throw new InvalidOperationException($"Feature column '{_features.Name}' holds {_slotFeatures[slot].Length} values in row {_cursor.Position}; its type says {_featureCount}.");
-            if (!TrainingDataLoader.Usable(key, _classCount, weight, _slotFeatures[slot]))
+            if (!labelled || !TrainingDataLoader.Usable(weight, _slotFeatures[slot]))
             {
                 Skipped++;
                 continue;
             }
-            _slotLabels[slot] = (int)key - 1;
-            _slotWeights[slot] = _classWeights is null ? weight : weight * _classWeights[key - 1];
+            _slotLabels[slot] = classIndex;
+            _slotWeights[slot] = _classWeights is null ? weight : weight * _classWeights[classIndex];
+            if (_slotTargets.Length > 0)
+                _slotTargets[slot] = _targetScaling?.Apply(target) ?? target;
             RowsRead++;
             return true;
         }
@@ -167,6 +176,8 @@ internal sealed class StreamingBatches : IBatchSource
     private void CopyToBatch(int slot, int r, ref int used)
     {
         _batch.Labels[r] = _slotLabels[slot];
+        if (_batch.Targets is not null)
+            _batch.Targets[r] = _slotTargets[slot];
         if (_batch.Weights is not null)
             _batch.Weights[r] = _slotWeights[slot];
         ref var features = ref _slotFeatures[slot];
@@ -199,9 +210,10 @@ internal sealed class StreamingBatches : IBatchSource
 
     private void Grow(int needed, int rowsSoFar)
     {
-        var bigger = TrainingData.Buffer(BatchSize, _featureCount, _classCount, sparse: true, _batch.Weights is not null, Math.Max(needed, 2 * _batch.Values!.Length));
+        var bigger = TrainingData.Buffer(BatchSize, _featureCount, _classCount, sparse: true, _batch.Weights is not null, Math.Max(needed, 2 * _batch.Values!.Length), _batch.Targets is not null);
         _batch.Labels.AsSpan(0, rowsSoFar + 1).CopyTo(bigger.Labels);
         _batch.Weights?.AsSpan(0, rowsSoFar + 1).CopyTo(bigger.Weights);
+        _batch.Targets?.AsSpan(0, rowsSoFar + 1).CopyTo(bigger.Targets);
         _batch.RowStart.AsSpan(0, rowsSoFar + 1).CopyTo(bigger.RowStart);
         int used = _batch.RowStart![rowsSoFar];
         _batch.Indices.AsSpan(0, used).CopyTo(bigger.Indices);

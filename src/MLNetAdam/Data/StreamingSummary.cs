@@ -9,10 +9,11 @@ namespace MLNetAdam.Data;
 /// </summary>
 internal sealed class StreamingSummary
 {
-    private StreamingSummary(long[] classCounts, FeatureScaling scaling)
+    private StreamingSummary(long[] classCounts, FeatureScaling scaling, TargetScaling? targets)
     {
         ClassCounts = classCounts;
         Scaling = scaling;
+        Targets = targets;
     }
 
     /// <summary>Usable rows per class (0-based).</summary>
@@ -21,31 +22,35 @@ internal sealed class StreamingSummary
     /// <summary>The feature scaling of the usable rows (not centered when <c>sparse</c>).</summary>
     public FeatureScaling Scaling { get; }
 
+    /// <summary>The standardization of the usable rows' targets (regression labels); null for classes.</summary>
+    public TargetScaling? Targets { get; }
+
     /// <summary>Reads every row once; rows the trainer would skip are skipped here too.</summary>
-    public static StreamingSummary Read(IDataView view, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight, int classCount, bool sparse)
+    public static StreamingSummary Read(IDataView view, TrainingLabel label, DataViewSchema.Column features, DataViewSchema.Column? weight, bool sparse)
     {
         int featureCount = ((VectorDataViewType)features.Type).Size;
-        var counts = new long[classCount];
+        var counts = new long[label.ClassCount];
         var statistics = new FeatureScaling.Accumulator(featureCount);
-        var columns = weight is null ? new[] { label, features } : new[] { label, features, weight.Value };
+        var targets = label.HasTargets ? new TargetScaling.Accumulator() : null;
+        var columns = weight is null ? new[] { label.Column, features } : new[] { label.Column, features, weight.Value };
         using var cursor = view.GetRowCursor(columns);
-        var labelGetter = TrainingDataLoader.KeyGetter(cursor, label);
+        var labelGetter = label.CreateGetter(cursor);
         var featureGetter = cursor.GetGetter<VBuffer<float>>(features);
         var weightGetter = weight is null ? null : cursor.GetGetter<float>(weight.Value);
         VBuffer<float> row = default;
         var dense = new float[sparse ? 0 : featureCount];
-        uint key = 0;
         float w = 1;
         while (cursor.MoveNext())
         {
-            labelGetter(ref key);
+            bool labelled = labelGetter(out int classIndex, out float target);
             weightGetter?.Invoke(ref w);
             featureGetter(ref row);
             if (row.Length != featureCount)
                 throw new InvalidOperationException($"Feature column '{features.Name}' holds {row.Length} values in row {cursor.Position}; its type says {featureCount}.");
-            if (!TrainingDataLoader.Usable(key, classCount, w, row))
+            if (!labelled || !TrainingDataLoader.Usable(w, row))
                 continue;
-            counts[key - 1]++;
+            counts[classIndex]++;
+            targets?.Add(target);
             if (sparse)
             {
                 if (row.IsDense)
@@ -59,6 +64,6 @@ internal sealed class StreamingSummary
                 statistics.AddDense(dense);
             }
         }
-        return new StreamingSummary(counts, statistics.ToScaling(center: !sparse));
+        return new StreamingSummary(counts, statistics.ToScaling(center: !sparse), targets?.ToScaling());
     }
 }

@@ -45,17 +45,19 @@ internal sealed class TrainingData
     /// features are rewritten in place for every batch (dense: one row-major array; sparse: CSR arrays whose
     /// <c>indices</c>/<c>values</c> may be longer than the rows use).
     /// </summary>
-    public static TrainingData Buffer(int capacity, int featureCount, int classCount, bool sparse, bool weighted, int sparseCapacity = 0) =>
+    public static TrainingData Buffer(int capacity, int featureCount, int classCount, bool sparse, bool weighted, int sparseCapacity = 0, bool targets = false) =>
         sparse
             ? new TrainingData(featureCount, classCount, new int[capacity], weighted ? new float[capacity] : null)
             {
                 RowStart = new int[capacity + 1],
                 Indices = new int[sparseCapacity],
                 Values = new float[sparseCapacity],
+                Targets = targets ? new float[capacity] : null,
             }
             : new TrainingData(featureCount, classCount, new int[capacity], weighted ? new float[capacity] : null)
             {
                 Dense = new float[(long)capacity * featureCount],
+                Targets = targets ? new float[capacity] : null,
             };
 
     /// <summary>Builds sparse data from CSR arrays (<paramref name="rowStart"/> has labels.Length + 1 entries).</summary>

@@ -6,36 +6,35 @@ namespace MLNetAdam.Data;
 
 /// <summary>
 /// Reads the usable rows of an <see cref="IDataView"/> (whose columns <see cref="ColumnChecks"/> has checked) once into a <see cref="TrainingData"/>.
-/// Rows with a missing label, a NaN or infinite feature, or a negative or NaN weight are skipped and counted.
+/// Rows with a missing label (or a NaN target), a NaN or infinite feature, or a negative or NaN weight are skipped and counted.
 /// </summary>
 internal static class TrainingDataLoader
 {
     /// <summary>Reads the usable rows. <paramref name="skipped"/> counts the rows left out.</summary>
     public static TrainingData Load(
-        IDataView data, DataViewSchema.Column label, DataViewSchema.Column features, DataViewSchema.Column? weight,
+        IDataView data, TrainingLabel label, DataViewSchema.Column features, DataViewSchema.Column? weight,
         FeatureStorage storage, out long skipped)
     {
         int featureCount = ((VectorDataViewType)features.Type).Size;
-        int classCount = (int)((KeyDataViewType)label.Type).Count;
-        var columns = weight is null ? new[] { label, features } : new[] { label, features, weight.Value };
+        int classCount = label.ClassCount;
+        var columns = weight is null ? new[] { label.Column, features } : new[] { label.Column, features, weight.Value };
 
         var labels = new List<int>();
+        List<float>? targets = label.HasTargets ? new List<float>() : null;
         List<float>? weights = weight is null ? null : new List<float>();
         RowStore? store = null;
         skipped = 0;
 
         using (var cursor = data.GetRowCursor(columns))
         {
-            var labelGetter = KeyGetter(cursor, label);
+            var labelGetter = label.CreateGetter(cursor);
             var featureGetter = cursor.GetGetter<VBuffer<float>>(features);
             var weightGetter = weight is null ? null : cursor.GetGetter<float>(weight.Value);
             VBuffer<float> buffer = default;
-            uint key = 0;
             float w = 1;
             while (cursor.MoveNext())
             {
-                labelGetter(ref key);
-                if (key == 0 || key > classCount)
+                if (!labelGetter(out int classIndex, out float target))
                 {
                     skipped++;
                     continue;
@@ -63,18 +62,20 @@ internal static class TrainingDataLoader
                     ? new SparseStore()
                     : new DenseStore(featureCount);
                 store.Add(buffer);
-                labels.Add((int)key - 1);
+                labels.Add(classIndex);
+                targets?.Add(target);
                 weights?.Add(w);
             }
         }
 
         store ??= new DenseStore(featureCount);
-        return store.Build(featureCount, classCount, labels.ToArray(), weights?.ToArray());
+        var rows = store.Build(featureCount, classCount, labels.ToArray(), weights?.ToArray());
+        return targets is null ? rows : rows.WithTargets(targets.ToArray());
     }
 
-    /// <summary>Whether a row can be trained on: a label in range, a finite non-negative weight, finite features.</summary>
-    public static bool Usable(uint key, int classCount, float weight, in VBuffer<float> features) =>
-        key != 0 && key <= classCount && weight >= 0 && !float.IsInfinity(weight) && AllFinite(features.GetValues());
+    /// <summary>Whether a row with a usable label can be trained on: a finite non-negative weight, finite features.</summary>
+    public static bool Usable(float weight, in VBuffer<float> features) =>
+        weight >= 0 && !float.IsInfinity(weight) && AllFinite(features.GetValues());
 
     private static bool AllFinite(ReadOnlySpan<float> values)
     {

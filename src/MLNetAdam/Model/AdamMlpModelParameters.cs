@@ -4,9 +4,10 @@ using MLNetAdam.Persistence.Onnx;
 namespace MLNetAdam.Model;
 
 /// <summary>
-/// A trained softmax MLP: layer sizes, activation, weights and biases (read-only), the class names and the
-/// training history. Layer <c>l</c> computes <c>x · Wᵀ + b</c> with <c>W</c> stored [out][in]; hidden layers apply
-/// <see cref="Activation"/>, the last layer is followed by softmax.
+/// A trained MLP: what it predicts (<see cref="Task"/>), layer sizes, activation, weights and biases (read-only), the
+/// class names and the training history. Layer <c>l</c> computes <c>x · Wᵀ + b</c> with <c>W</c> stored [out][in];
+/// hidden layers apply <see cref="Activation"/>; the last layer is followed by softmax (multiclass), read as a logit
+/// (binary) or as the predicted value in the label's units (regression).
 /// </summary>
 public sealed class AdamMlpModelParameters
 {
@@ -82,13 +83,27 @@ public sealed class AdamMlpModelParameters
         };
     }
 
+    /// <summary>The class names of a binary model: false (class 0), then true.</summary>
+    internal static IReadOnlyList<string> BinaryClassNames { get; } = ["False", "True"];
+
     internal AdamMlpModelParameters(
-        ParameterLayout layout, MlpActivation activation, float[] parameters, IReadOnlyList<string> classNames, IReadOnlyList<TrainingHistoryEntry> history)
+        ParameterLayout layout, MlpActivation activation, float[] parameters, IReadOnlyList<string> classNames, IReadOnlyList<TrainingHistoryEntry> history,
+        MlpTask task = MlpTask.MulticlassClassification)
     {
         if (parameters.Length != layout.ParameterCount)
             throw new ArgumentException($"Expected {layout.ParameterCount} parameters; got {parameters.Length}.", nameof(parameters));
-        if (classNames.Count != layout.Sizes[^1])
-            throw new ArgumentException($"Expected {layout.Sizes[^1]} class names; got {classNames.Count}.", nameof(classNames));
+        int outputs = layout.Sizes[^1];
+        int classes = task switch
+        {
+            MlpTask.MulticlassClassification => outputs,
+            MlpTask.BinaryClassification => 2,
+            _ => 0,
+        };
+        if (task != MlpTask.MulticlassClassification && outputs != 1)
+            throw new ArgumentException($"A {task} network has one output; got {outputs}.", nameof(layout));
+        if (classNames.Count != classes)
+            throw new ArgumentException($"Expected {classes} class names; got {classNames.Count}.", nameof(classNames));
+        Task = task;
         Layout = layout;
         Activation = activation;
         _parameters = parameters;
@@ -98,7 +113,10 @@ public sealed class AdamMlpModelParameters
 
     internal ParameterLayout Layout { get; }
 
-    /// <summary>Input size, hidden layer widths, then the number of classes.</summary>
+    /// <summary>What the network predicts: classes with softmax, a binary logit, or a numeric value.</summary>
+    public MlpTask Task { get; }
+
+    /// <summary>Input size, hidden layer widths, then the number of outputs (the classes; 1 for a binary or regression model).</summary>
     public IReadOnlyList<int> LayerSizes => Layout.Sizes;
 
     /// <summary>Number of fully connected layers (hidden layers + 1).</summary>
@@ -107,13 +125,16 @@ public sealed class AdamMlpModelParameters
     /// <summary>Number of input features.</summary>
     public int InputSize => Layout.Sizes[0];
 
-    /// <summary>Number of classes.</summary>
-    public int ClassCount => Layout.Sizes[^1];
+    /// <summary>Number of classes: the outputs of a multiclass model, 2 for a binary model, 0 for regression.</summary>
+    public int ClassCount => ClassNames.Count;
+
+    /// <summary>Number of outputs of the last layer.</summary>
+    internal int OutputCount => Layout.Sizes[^1];
 
     /// <summary>Activation of the hidden layers.</summary>
     public MlpActivation Activation { get; }
 
-    /// <summary>Class names in key order (from the label's key values), as text.</summary>
+    /// <summary>Class names in key order (from the label's key values), as text; "False" and "True" for a binary model, none for regression.</summary>
     public IReadOnlyList<string> ClassNames { get; }
 
     /// <summary>One entry per epoch (or per iteration of a batch optimizer).</summary>
@@ -141,39 +162,67 @@ public sealed class AdamMlpModelParameters
     /// <summary>A copy of all weights and biases as one flat vector (each layer's weights, then its biases).</summary>
     public float[] GetParameters() => (float[])_parameters.Clone();
 
-    /// <summary>Class probabilities of one row.</summary>
+    /// <summary>Class probabilities of one row (classifiers; for a binary model, of false and of true).</summary>
     /// <param name="features">Exactly <see cref="InputSize"/> values.</param>
     /// <returns><see cref="ClassCount"/> probabilities that sum to 1.</returns>
+    /// <exception cref="InvalidOperationException">The model is a regression model; use <see cref="PredictValue"/>.</exception>
     public float[] PredictProbabilities(ReadOnlySpan<float> features)
     {
-        var probabilities = new float[ClassCount];
-        Score(features, probabilities, CreateForwardPass());
-        return probabilities;
+        if (Task == MlpTask.Regression)
+            throw new InvalidOperationException("This is a regression model: it predicts a value, not class probabilities; use PredictValue.");
+        var outputs = new float[OutputCount];
+        Score(features, outputs, CreateForwardPass());
+        if (Task == MlpTask.MulticlassClassification)
+            return outputs;
+        float p = Sigmoid(outputs[0]);
+        return [1 - p, p];
     }
+
+    /// <summary>The predicted value of one row (regression models), in the label's units.</summary>
+    /// <param name="features">Exactly <see cref="InputSize"/> values.</param>
+    /// <exception cref="InvalidOperationException">The model is a classifier; use <see cref="PredictProbabilities"/>.</exception>
+    public float PredictValue(ReadOnlySpan<float> features)
+    {
+        if (Task != MlpTask.Regression)
+            throw new InvalidOperationException($"This is a {Task} model: it predicts classes; use PredictProbabilities.");
+        Span<float> output = stackalloc float[1];
+        Score(features, output, CreateForwardPass());
+        return output[0];
+    }
+
+    /// <summary>
+    /// The probability of a binary model's logit, <c>1 / (1 + e^(−logit))</c> computed in double as ML.NET's Platt
+    /// calibrator with slope −1 and offset 0 does, so a saved and reloaded model gives the same bits.
+    /// </summary>
+    internal static float Sigmoid(float logit) => (float)(1 / (1 + Math.Exp(-1.0 * logit + 0.0)));
 
     /// <summary>A forward pass for scoring up to <paramref name="maxRows"/> rows at a time, through the cached transposed weights.</summary>
     internal ForwardPass<float> CreateForwardPass(int maxRows = 1) => new(Layout, Activation, maxRows, TransposedWeights);
 
-    /// <summary>Class probabilities of one row into <paramref name="probabilities"/>, through caller-owned <paramref name="pass"/> (no allocation).</summary>
-    internal void Score(ReadOnlySpan<float> features, Span<float> probabilities, ForwardPass<float> pass)
+    /// <summary>
+    /// The outputs of one row into <paramref name="outputs"/> (<see cref="OutputCount"/> values) through caller-owned
+    /// <paramref name="pass"/> (no allocation): class probabilities (multiclass), the logit (binary) or the value (regression).
+    /// </summary>
+    internal void Score(ReadOnlySpan<float> features, Span<float> outputs, ForwardPass<float> pass)
     {
         if (features.Length != InputSize)
             throw new ArgumentException($"Expected {InputSize} features; got {features.Length}.", nameof(features));
-        var logits = pass.Run(_parameters, features, rows: 1);
-        logits.CopyTo(probabilities);
-        SoftmaxCrossEntropy.Softmax(probabilities.Slice(0, ClassCount));
+        Finish(pass.Run(_parameters, features, rows: 1), outputs);
     }
 
-    /// <summary>Class probabilities of one sparse row (stored indices and values), touching only the stored values in the first layer.</summary>
-    internal void ScoreSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> probabilities, ForwardPass<float> pass)
+    /// <summary>The outputs of one sparse row (stored indices and values), touching only the stored values in the first layer.</summary>
+    internal void ScoreSparse(ReadOnlySpan<int> indices, ReadOnlySpan<float> values, Span<float> outputs, ForwardPass<float> pass) =>
+        Finish(pass.RunSparseRow(_parameters, indices, values), outputs);
+
+    private void Finish(ReadOnlySpan<float> logits, Span<float> outputs)
     {
-        var logits = pass.RunSparseRow(_parameters, indices, values);
-        logits.CopyTo(probabilities);
-        SoftmaxCrossEntropy.Softmax(probabilities.Slice(0, ClassCount));
+        logits.CopyTo(outputs);
+        if (Task == MlpTask.MulticlassClassification)
+            SoftmaxCrossEntropy.Softmax(outputs.Slice(0, OutputCount));
     }
 
     /// <summary>The network as plain data for the ONNX writer.</summary>
-    internal OnnxNetwork ToOnnx() => new(Layout.Sizes, Activation.ToString(), _parameters, ClassNames.ToArray());
+    internal OnnxNetwork ToOnnx() => new(Layout.Sizes, Activation.ToString(), _parameters, ClassNames.ToArray(), Task.ToString());
 
     /// <summary>The ONNX form of the hidden activation (the activation table's).</summary>
     internal OnnxActivationWriter OnnxActivation => Model.Activation.For(Activation).WriteOnnx;
@@ -184,7 +233,16 @@ public sealed class AdamMlpModelParameters
         var activation = Model.Activation.ForName(network.Activation)
             ?? throw new InvalidDataException(
                 $"Not a valid MLNetAdam ONNX model: unknown activation '{(network.Activation.Length <= 40 ? network.Activation : network.Activation[..40] + "…")}' (expected one of {string.Join(", ", Enum.GetNames<MlpActivation>())}).");
-        return new AdamMlpModelParameters(new ParameterLayout(network.LayerSizes), activation.Kind, network.Parameters, network.ClassNames, []);
+        if (!Enum.TryParse<MlpTask>(network.Task, out var task) || !Enum.IsDefined(task) || int.TryParse(network.Task, out _))
+            throw new InvalidDataException($"Not a valid MLNetAdam ONNX model: unknown task '{(network.Task.Length <= 40 ? network.Task : network.Task[..40] + "…")}' (expected one of {string.Join(", ", Enum.GetNames<MlpTask>())}).");
+        try
+        {
+            return new AdamMlpModelParameters(new ParameterLayout(network.LayerSizes), activation.Kind, network.Parameters, network.ClassNames, [], task);
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"Not a valid MLNetAdam ONNX model: {e.Message}", e);
+        }
     }
 
     private float[]?[]? _transposed;

@@ -4,17 +4,18 @@ using System.Text;
 namespace MLNetAdam.Persistence;
 
 /// <summary>
-/// The checkpoint file format, version 2: the magic <c>MLNACKPT</c>, an int32 version, an int64 payload length,
+/// The checkpoint file format, version 3: the magic <c>MLNACKPT</c>, an int32 version, an int64 payload length,
 /// the payload (little-endian fields, see <see cref="WritePayload"/>), and the payload's CRC-32.
 /// </summary>
 /// <remarks>
 /// Version 2 keys the optimizer state and the schedule state by the stable names their classes declare (version 1 used
 /// CLR type names, so renaming a class broke every checkpoint) and records the number of phases. Version 1 files are
-/// refused with a message that says so.
+/// refused with a message that says so. Version 3 adds the task (multiclass, binary, regression) and the regression
+/// target standardization.
 /// </remarks>
 internal static class CheckpointFormat
 {
-    public const int Version = 2;
+    public const int Version = 3;
     private static readonly byte[] Magic = "MLNACKPT"u8.ToArray();
     private const int HeaderLength = 8 + 4 + 8;
     private const int ChunkSize = 1 << 16;
@@ -156,6 +157,10 @@ internal static class CheckpointFormat
             w.Write(v);
         WriteFloats(w, d.BestParameters);
         w.Write(d.Ranks);
+        w.Write(d.Task);
+        w.Write(d.TargetScaling.Length);
+        foreach (double v in d.TargetScaling)
+            w.Write(v);
     }
 
     private static CheckpointRecord ReadPayload(BinaryReader r)
@@ -213,8 +218,14 @@ internal static class CheckpointFormat
         int ranks = r.ReadInt32();
         if (ranks < 1)
             throw new InvalidDataException($"Corrupted checkpoint: {ranks} ranks.");
+        int task = r.ReadInt32();
+        var targetScaling = new double[ReadCount(r, 8)];
+        for (int i = 0; i < targetScaling.Length; i++)
+            targetScaling[i] = r.ReadDouble();
         return new CheckpointRecord
         {
+            Task = task,
+            TargetScaling = targetScaling,
             Ranks = ranks,
             ScalingShift = shift,
             ScalingFactor = factor,
@@ -249,8 +260,15 @@ internal static class CheckpointFormat
         long count = Onnx.OnnxNetwork.ParameterCount(d.LayerSizes);
         if (count != d.Parameters.Length)
             throw new InvalidDataException($"Corrupted checkpoint: {d.Parameters.Length} parameters for layer sizes that need {count}.");
-        if (d.ClassNames.Length != d.LayerSizes[^1])
-            throw new InvalidDataException($"Corrupted checkpoint: {d.ClassNames.Length} class names for {d.LayerSizes[^1]} classes.");
+        if (d.Task is < 0 or > 2)
+            throw new InvalidDataException($"Corrupted checkpoint: unknown task {d.Task}.");
+        int classes = d.Task switch { 0 => d.LayerSizes[^1], 1 => 2, _ => 0 };
+        if (d.Task != 0 && d.LayerSizes[^1] != 1)
+            throw new InvalidDataException($"Corrupted checkpoint: a binary or regression network with {d.LayerSizes[^1]} outputs.");
+        if (d.ClassNames.Length != classes)
+            throw new InvalidDataException($"Corrupted checkpoint: {d.ClassNames.Length} class names for {classes} classes.");
+        if (d.TargetScaling.Length is not (0 or 2) || (d.TargetScaling.Length == 2 && !(d.TargetScaling[1] > 0 && double.IsFinite(d.TargetScaling[0]) && double.IsFinite(d.TargetScaling[1]))))
+            throw new InvalidDataException("Corrupted checkpoint: invalid target standardization.");
         if (d.PhaseCount < 1 || d.Phase > d.PhaseCount)
             throw new InvalidDataException($"Corrupted checkpoint: phase {d.Phase} of {d.PhaseCount}.");
         if (d.Phase < 0 || d.EpochsInPhase < 0 || d.StepsInPhase < 0 || d.OptimizerStepCount < 0)

@@ -60,6 +60,12 @@ internal sealed class CheckpointRecord
     /// <summary>Number of ranks (processes) that trained together.</summary>
     public required int Ranks { get; init; }
 
+    /// <summary>What the network predicts: 0 multiclass, 1 binary, 2 regression.</summary>
+    public int Task { get; init; }
+
+    /// <summary>The regression target standardization: mean then scale, or empty without one.</summary>
+    public double[] TargetScaling { get; init; } = [];
+
     /// <summary>The best parameters the early-stopping monitor keeps (empty when it keeps none).</summary>
     public required float[] BestParameters { get; init; }
 }

@@ -2,7 +2,8 @@ namespace MLNetAdam.Training;
 
 /// <summary>
 /// Weights per class that multiply each training row's example weight (the example-weight column's value, or 1),
-/// so that rare classes count more in the loss. Assign one to <see cref="AdamMlpTrainer.Options.ClassWeights"/>.
+/// so that rare classes count more in the loss. Assign one to <see cref="AdamMlpTrainer.Options.ClassWeights"/> or
+/// <see cref="AdamMlpBinaryTrainer.Options.ClassWeights"/> (whose classes are "False" and "True").
 /// Validation metrics are not weighted by class.
 /// </summary>
 public sealed class ClassWeights
@@ -27,6 +28,10 @@ public sealed class ClassWeights
         }
         return new ClassWeights(new Dictionary<string, float>(weights));
     }
+
+    /// <summary>For a binary label: the positive class ("True") weighs <paramref name="weight"/>, the negative class 1 (as XGBoost's <c>scale_pos_weight</c>).</summary>
+    /// <param name="weight">Finite, non-negative weight of the rows whose label is true.</param>
+    public static ClassWeights PositiveClass(float weight) => Explicit(new Dictionary<string, float> { ["True"] = weight });
 
     /// <summary>The explicit weights, or null for <see cref="Balanced"/>.</summary>
     internal IReadOnlyDictionary<string, float>? Weights { get; }

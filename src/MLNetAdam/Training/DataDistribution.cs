@@ -1,6 +1,6 @@
 namespace MLNetAdam.Training;
 
-/// <summary>How the ranks of a distributed run (see <see cref="AdamMlpTrainer.Options.Communicator"/>) hold the data.</summary>
+/// <summary>How the ranks of a distributed run (see <see cref="AdamMlpOptionsBase.Communicator"/>) hold the data.</summary>
 public enum DataDistribution
 {
     /// <summary>

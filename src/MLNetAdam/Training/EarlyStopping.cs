@@ -7,7 +7,7 @@ namespace MLNetAdam.Training;
 /// iterations count as epochs), as Keras's <c>EarlyStopping</c> callback: an epoch improves when its value beats the
 /// best so far by more than <see cref="MinimumImprovement"/>. With <see cref="RestoreBestWeights"/> the weights of the
 /// best epoch are put back, so the model scores exactly as it did then. Assign one to
-/// <see cref="AdamMlpTrainer.Options.EarlyStopping"/>.
+/// <see cref="AdamMlpOptionsBase.EarlyStopping"/>.
 /// </summary>
 /// <remarks>
 /// It works for every optimizer and every phase: a stochastic phase is checked after each epoch, a batch optimizer
@@ -31,7 +31,7 @@ public sealed class EarlyStopping
     /// <summary>Throws an <see cref="ArgumentOutOfRangeException"/> naming the first invalid setting.</summary>
     public void Validate()
     {
-        Require.That(Enum.IsDefined(Metric), nameof(EarlyStopping), nameof(Metric), "be ValidationLoss, ValidationAccuracy or TrainingLoss", Metric);
+        Require.That(Enum.IsDefined(Metric), nameof(EarlyStopping), nameof(Metric), "be ValidationLoss, ValidationAccuracy, TrainingLoss, ValidationAuc or ValidationRSquared", Metric);
         Require.AtLeast(Patience, 1, nameof(EarlyStopping), nameof(Patience));
         Require.NonNegative(MinimumImprovement, nameof(EarlyStopping), nameof(MinimumImprovement));
     }

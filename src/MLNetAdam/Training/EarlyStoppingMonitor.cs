@@ -19,7 +19,7 @@ internal sealed class EarlyStoppingMonitor
         _best = HigherIsBetter ? double.NegativeInfinity : double.PositiveInfinity;
     }
 
-    private bool HigherIsBetter => _settings.Metric == EarlyStoppingMetric.ValidationAccuracy;
+    private bool HigherIsBetter => _settings.Metric is EarlyStoppingMetric.ValidationAccuracy or EarlyStoppingMetric.ValidationAuc or EarlyStoppingMetric.ValidationRSquared;
 
     /// <summary>1-based overall epoch of the best value so far (0 before any).</summary>
     public int BestEpoch => _bestEpoch;
@@ -28,12 +28,14 @@ internal sealed class EarlyStoppingMonitor
     /// Records an epoch's metrics at the weights <paramref name="parameters"/>; returns true when the phase must stop
     /// (no improvement for <see cref="EarlyStopping.Patience"/> epochs).
     /// </summary>
-    public bool Observe(int epoch, double trainingLoss, double? validationLoss, double? validationAccuracy, ReadOnlySpan<float> parameters)
+    public bool Observe(int epoch, double trainingLoss, double? validationLoss, double? validationAccuracy, ReadOnlySpan<float> parameters, double? validationAuc = null, double? validationRSquared = null)
     {
         double value = _settings.Metric switch
         {
             EarlyStoppingMetric.TrainingLoss => trainingLoss,
             EarlyStoppingMetric.ValidationLoss => validationLoss ?? throw new InvalidOperationException("Early stopping on the validation loss needs validation data."),
+            EarlyStoppingMetric.ValidationAuc => validationAuc ?? throw new InvalidOperationException("Early stopping on the validation AUC needs validation data of a binary model."),
+            EarlyStoppingMetric.ValidationRSquared => validationRSquared ?? throw new InvalidOperationException("Early stopping on the validation R² needs validation data of a regression model."),
             _ => validationAccuracy ?? throw new InvalidOperationException("Early stopping on the validation accuracy needs validation data."),
         };
         bool improved = HigherIsBetter ? value > _best + _settings.MinimumImprovement : value < _best - _settings.MinimumImprovement;

@@ -40,7 +40,7 @@ internal static class FullBatchDriver
             run.Log($"Iteration {iteration} of {name} (epoch {entry.Epoch})", loss, validationLoss, validationAccuracy, clock.Elapsed, $", {entry.Evaluations} evaluations");
             double seconds = Math.Max(phaseClock.Elapsed.TotalSeconds, 1e-9);
             run.Report(new TrainingProgress(phase, entry.Epoch, 1, 1, (double)rowCount * evaluator.Evaluations / seconds, loss, run.Elapsed, null, IsEpochEnd: true));
-            if (monitor is not null && !earlyStopped && monitor.Observe(entry.Epoch, loss, validationLoss, validationAccuracy, run.Parameters))
+            if (monitor is not null && !earlyStopped && monitor.Observe(entry.Epoch, loss, validationLoss, validationAccuracy, run.Parameters, run.ValidationAuc, run.ValidationRSquared))
             {
                 earlyStopped = true;
                 stop.Cancel();

@@ -17,11 +17,15 @@ internal sealed class FullBatchEvaluator
     private readonly Distributed.Communicator? _communicator;
     private readonly double[] _sum = new double[2];
     private readonly double _total;
+    private readonly HeadKind _head;
+    private readonly double[] _scores = [];
+    private readonly int[] _order = [];
+    private readonly double[] _fit = new double[4];
 
     public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
     {
         _data = data;
-        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount), pool: problem.Pool)
+        _objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, Math.Min(ChunkRows, data.RowCount), pool: problem.Pool, head: problem.Head)
         {
             TrackAccuracy = !withGradient,
         };
@@ -43,7 +47,22 @@ internal sealed class FullBatchEvaluator
         for (int i = 0; i < _rows.Length; i++)
             _rows[i] = start + i;
         _chunkGradient = withGradient ? new float[problem.Layout.ParameterCount] : Array.Empty<float>();
+        _head = problem.Head.Kind;
+        if (!withGradient && _head == HeadKind.Binary)
+        {
+            // The AUC ranks every row's logit, so it needs them all in one process.
+            if (problem.Sharded && problem.EarlyStopping?.Metric == EarlyStoppingMetric.ValidationAuc)
+                throw new ArgumentException("EarlyStopping on ValidationAuc needs every validation row in one process; with DataDistribution.Sharded watch ValidationLoss or ValidationAccuracy.");
+            _scores = new double[_rows.Length];
+            _order = new int[_rows.Length];
+        }
     }
+
+    /// <summary>For a binary evaluator without gradient: the weighted area under the ROC curve in the last evaluation (ties count half).</summary>
+    public double? LastAuc { get; private set; }
+
+    /// <summary>For a regression evaluator without gradient: the weighted R² of the last evaluation (on standardized targets, which leaves R² unchanged).</summary>
+    public double? LastRSquared { get; private set; }
 
     /// <summary>Counts full-batch evaluations.</summary>
     public int Evaluations { get; private set; }
@@ -65,6 +84,10 @@ internal sealed class FullBatchEvaluator
         {
             var rows = _rows.AsSpan(start, Math.Min(ChunkRows, _rows.Length - start));
             double chunkLoss = _objective.Evaluate(parameters, wantGradient ? _chunkGradient : Span<float>.Empty, _data, rows);
+            if (!wantGradient && _head == HeadKind.Binary)
+                _objective.LastOutputs.CopyTo(_scores.AsSpan(start));
+            else if (!wantGradient && _head == HeadKind.Regression)
+                AddFit(_objective.LastOutputs, rows);
             // Each chunk's mean (and its L2 term) counts in proportion to its weight; with zero total weight, equally.
             double share = total > 0 ? _objective.LastWeight / total : 1.0 / chunks;
             loss += share * chunkLoss;
@@ -82,6 +105,63 @@ internal sealed class FullBatchEvaluator
             (loss, correct) = (_sum[0], _sum[1]);
         }
         LastAccuracy = total > 0 ? correct / total : 0;
+        if (!wantGradient && _head == HeadKind.Binary)
+            LastAuc = Auc();
+        else if (!wantGradient && _head == HeadKind.Regression)
+            LastRSquared = RSquared();
         return loss;
+    }
+
+    // Σw, Σw·y, Σw·y², Σw·(y − ŷ)² over the rows, for R².
+    private void AddFit(ReadOnlySpan<double> outputs, ReadOnlySpan<int> rows)
+    {
+        for (int r = 0; r < rows.Length; r++)
+        {
+            int id = rows[r];
+            double w = _data.Weights?[id] ?? 1.0, y = _data.Targets![id], residual = y - outputs[r];
+            _fit[0] += w;
+            _fit[1] += w * y;
+            _fit[2] += w * y * y;
+            _fit[3] += w * residual * residual;
+        }
+    }
+
+    private double RSquared()
+    {
+        _communicator?.SumInPlace(_fit);
+        double total = _fit[2] - _fit[1] * _fit[1] / _fit[0];
+        double r2 = _fit[0] > 0 && total > 0 ? 1 - _fit[3] / total : 0;
+        Array.Clear(_fit);
+        return r2;
+    }
+
+    // Weighted Mann–Whitney statistic: over rows sorted by logit, each positive row counts the negative weight below
+    // it, plus half the negative weight tied with it. No allocation: the order array is reused.
+    private double Auc()
+    {
+        for (int i = 0; i < _order.Length; i++)
+            _order[i] = _rows[i];
+        Array.Sort(_scores, _order);
+        double negativeBelow = 0, positives = 0, sum = 0;
+        for (int start = 0; start < _order.Length;)
+        {
+            int end = start;
+            double tiedPositive = 0, tiedNegative = 0;
+            while (end < _order.Length && _scores[end] == _scores[start])
+            {
+                int id = _order[end];
+                double w = _data.Weights?[id] ?? 1.0;
+                if (_data.Labels[id] != 0)
+                    tiedPositive += w;
+                else
+                    tiedNegative += w;
+                end++;
+            }
+            sum += tiedPositive * (negativeBelow + 0.5 * tiedNegative);
+            positives += tiedPositive;
+            negativeBelow += tiedNegative;
+            start = end;
+        }
+        return positives > 0 && negativeBelow > 0 ? sum / (positives * negativeBelow) : 0.5;
     }
 }

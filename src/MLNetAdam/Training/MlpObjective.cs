@@ -81,8 +81,15 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
     /// <summary>Sum of the example weights of the rows of the last evaluation.</summary>
     public double LastWeight { get; private set; }
 
+    private int _lastRows;
+
     /// <summary>Whether evaluations also count the rows whose most probable class is their label (<see cref="LastCorrectWeight"/>).</summary>
     public bool TrackAccuracy { get; init; }
+
+    /// <summary>With <see cref="TrackAccuracy"/> and one output: each row's output (logit or value) in the last evaluation.</summary>
+    public ReadOnlySpan<double> LastOutputs => _firstOutputs.AsSpan(0, Math.Min(_firstOutputs?.Length ?? 0, _lastRows));
+
+    private double[]? _firstOutputs;
 
     /// <summary>With <see cref="TrackAccuracy"/>: the summed example weight of the last evaluation's rows predicted right (first maximum wins).</summary>
     public double LastCorrectWeight { get; private set; }
@@ -135,6 +142,7 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
         if (weights.IsEmpty)
             totalWeight = rows;
         LastWeight = totalWeight;
+        _lastRows = rows;
 
         // Forward pass (the network's own): Z_l = A_{l-1} W_lᵀ + b_l, A_l = f(Z_l) for hidden layers, dropout between them.
         var hook = _dropoutRandom is null ? null : this;
@@ -145,6 +153,13 @@ internal sealed class MlpObjective<T> : IHiddenLayerHook<T>
 
         if (TrackAccuracy && _head.IsClassifier)
             LastCorrectWeight = CorrectWeight(_forward.PreActivations(last, rows), labels, weights, classes);
+        if (TrackAccuracy && classes == 1)
+        {
+            _firstOutputs ??= new double[_maxRows];
+            var outputs = _forward.PreActivations(last, rows);
+            for (int r = 0; r < rows; r++)
+                _firstOutputs[r] = double.CreateTruncating(outputs[r]);
+        }
 
         // Loss, and dL/dZ of the output layer (overwrites the logits).
         T scale = totalWeight > 0 ? T.One / T.CreateTruncating(totalWeight) : T.Zero;

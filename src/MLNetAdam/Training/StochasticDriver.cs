@@ -19,7 +19,7 @@ internal static class StochasticDriver
         var problem = run.Problem;
         var parameters = run.Parameters;
         using IBatchSource batches = problem.Batches();
-        var objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, batches.BatchSize, problem.DropoutRate, problem.Random, problem.Pool);
+        var objective = new MlpObjective<float>(problem.Layout, problem.Activation, problem.L2Regularization, batches.BatchSize, problem.DropoutRate, problem.Random, problem.Pool, problem.Head);
         var rates = (schedule ?? new ConstantSchedule()).CreateState(optimizer.LearningRate);
         var gradient = new float[parameters.Length];
         var communicator = problem.Communicator;
@@ -125,7 +125,7 @@ internal static class StochasticDriver
             double trainingLoss = weightSum > 0 ? lossSum / weightSum : 0;
             var (validationLoss, validationAccuracy) = run.Validate();
             rates.EndEpoch(validationLoss ?? trainingLoss);
-            stopped = monitor?.Observe(epoch, trainingLoss, validationLoss, validationAccuracy, parameters) ?? false;
+            stopped = monitor?.Observe(epoch, trainingLoss, validationLoss, validationAccuracy, parameters, run.ValidationAuc, run.ValidationRSquared) ?? false;
             bool last = stopped || e == epochs;
             if (last)
                 monitor?.Restore(parameters);

@@ -8,8 +8,8 @@ namespace MLNetAdam.Training;
 /// <summary>
 /// Everything needed to continue a training run exactly where it stopped: weights, optimizer state, the random
 /// stream, the shuffle order, epoch and step counters, the learning-rate schedule's state, class names and history.
-/// <see cref="AdamMlpTrainer"/> writes one every <see cref="AdamMlpTrainer.Options.CheckpointPeriod"/> epochs to
-/// <see cref="AdamMlpTrainer.Options.CheckpointPath"/>; pass it to <see cref="AdamMlpTrainer.Fit(Microsoft.ML.IDataView, TrainingCheckpoint)"/>
+/// <see cref="AdamMlpTrainer"/> writes one every <see cref="AdamMlpOptionsBase.CheckpointPeriod"/> epochs to
+/// <see cref="AdamMlpOptionsBase.CheckpointPath"/>; pass it to <see cref="AdamMlpTrainerBase.Fit(Microsoft.ML.IDataView, TrainingCheckpoint)"/>
 /// to resume. With the same data, options, seed and thread count the resumed run ends with bit-identical weights.
 /// </summary>
 /// <remarks>
@@ -55,7 +55,7 @@ public sealed class TrainingCheckpoint
     /// <summary>Epochs (or batch-optimizer iterations) completed, over all phases.</summary>
     public int CompletedEpochs => History.Count;
 
-    /// <summary>0-based phase the run was in (see <see cref="AdamMlpTrainer.Options.Phases"/>).</summary>
+    /// <summary>0-based phase the run was in (see <see cref="AdamMlpOptionsBase.Phases"/>).</summary>
     public int Phase => Record.Phase;
 
     /// <summary>Input size, hidden widths and number of classes of the network.</summary>
@@ -74,9 +74,17 @@ public sealed class TrainingCheckpoint
         {
             var layout = new ParameterLayout(Record.LayerSizes);
             var parameters = Scaling is { } scaling ? InputScaling.Fold(layout, Record.Parameters, scaling) : (float[])Record.Parameters.Clone();
-            return new(layout, (MlpActivation)Record.Activation, parameters, Record.ClassNames, History);
+            if (TargetScaling is { } targets)
+                parameters = OutputScaling.Fold(layout, parameters, targets);
+            return new(layout, (MlpActivation)Record.Activation, parameters, Record.ClassNames, History, (MlpTask)Record.Task);
         }
     }
+
+    /// <summary>The regression targets' standardization the run trains on, or null.</summary>
+    internal TargetScaling? TargetScaling => Record.TargetScaling.Length == 2 ? new TargetScaling(Record.TargetScaling[0], Record.TargetScaling[1]) : null;
+
+    /// <summary>What the checkpointed network predicts.</summary>
+    internal MlpTask Task => (MlpTask)Record.Task;
 
     /// <summary>The feature scaling the run trains on, or null.</summary>
     internal FeatureScaling? Scaling => Record.ScalingShift.Length == 0 ? null : FeatureScaling.FromArrays(Record.ScalingShift, Record.ScalingFactor);

@@ -11,7 +11,7 @@ public enum TrainingDataMode
 
     /// <summary>
     /// Streamed from the data view every epoch through a seeded shuffle buffer (see
-    /// <see cref="AdamMlpTrainer.Options.ShuffleBufferSize"/>): memory stays bounded, the order is only locally shuffled.
+    /// <see cref="AdamMlpOptionsBase.ShuffleBufferSize"/>): memory stays bounded, the order is only locally shuffled.
     /// Stochastic optimizers only; validation data is still read into memory.
     /// </summary>
     Streaming = 2,

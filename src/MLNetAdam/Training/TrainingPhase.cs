@@ -4,7 +4,7 @@ using MLNetAdam.Schedules;
 namespace MLNetAdam.Training;
 
 /// <summary>
-/// One stage of a multi-optimizer training run (see <see cref="AdamMlpTrainer.Options.Phases"/>): for example Adam for
+/// One stage of a multi-optimizer training run (see <see cref="AdamMlpOptionsBase.Phases"/>): for example Adam for
 /// some epochs, then L-BFGS on the full batch to polish. Each phase starts from the weights the previous one left.
 /// </summary>
 public sealed class TrainingPhase

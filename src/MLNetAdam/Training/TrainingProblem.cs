@@ -41,6 +41,15 @@ internal sealed record TrainingProblem(
     /// <summary>The feature scaling the rows already carry (folded into the model at the end), or null.</summary>
     public FeatureScaling? Scaling { get; init; }
 
+    /// <summary>The output layer's loss. Default: softmax cross-entropy.</summary>
+    public OutputHead Head { get; init; } = OutputHead.Multiclass;
+
+    /// <summary>What the network predicts (recorded in checkpoints).</summary>
+    public MlpTask Task { get; init; } = MlpTask.MulticlassClassification;
+
+    /// <summary>The regression targets' standardization the run trains on, or null.</summary>
+    public TargetScaling? TargetScaling { get; init; }
+
     /// <summary>When to stop a phase early, or null.</summary>
     public EarlyStopping? EarlyStopping { get; init; }
 

@@ -1,7 +1,7 @@
 namespace MLNetAdam.Training;
 
 /// <summary>
-/// A snapshot of a running <c>Fit</c>, reported to <see cref="AdamMlpTrainer.Options.Progress"/> at the end of every
+/// A snapshot of a running <c>Fit</c>, reported to <see cref="AdamMlpOptionsBase.Progress"/> at the end of every
 /// epoch (or batch-optimizer iteration) and, within an epoch, at most about every half second.
 /// </summary>
 /// <param name="Phase">0-based training phase.</param>

@@ -52,6 +52,12 @@ internal sealed class TrainingRun
         return (loss, _validation.LastAccuracy);
     }
 
+    /// <summary>The validation AUC of the last <see cref="Validate"/> (binary models with validation data), or null.</summary>
+    public double? ValidationAuc => _validation?.LastAuc;
+
+    /// <summary>The validation R² of the last <see cref="Validate"/> (regression models with validation data), or null.</summary>
+    public double? ValidationRSquared => _validation?.LastRSquared;
+
     /// <summary>Whether the user's token or ML.NET's <c>CancelExecution</c> asks to stop.</summary>
     public bool CancellationRequested => Problem.Cancellation.IsCancellationRequested || (Problem.HostCancelled?.Invoke() ?? false);
 
@@ -118,7 +124,10 @@ internal sealed class TrainingRun
     /// <summary>One log line per epoch or iteration.</summary>
     public void Log(string what, double trainingLoss, double? validationLoss, double? validationAccuracy, TimeSpan elapsed, string extra)
     {
-        string validation = validationLoss is double v ? $", validation loss {v:F6}, accuracy {validationAccuracy:F4}" : string.Empty;
+        string validation = validationLoss is not double v ? string.Empty
+            : Problem.Task == MlpTask.Regression ? $", validation loss {v:F6}, R² {ValidationRSquared:F4}"
+            : Problem.Task == MlpTask.BinaryClassification ? $", validation loss {v:F6}, accuracy {validationAccuracy:F4}, AUC {ValidationAuc:F4}"
+            : $", validation loss {v:F6}, accuracy {validationAccuracy:F4}";
         Info($"{what}: training loss {trainingLoss:F6}{validation}{extra}, {elapsed.TotalMilliseconds:F0} ms");
     }
 
@@ -154,6 +163,8 @@ internal sealed class TrainingRun
             EarlyStopping = completed ? [] : monitor?.Save() ?? [],
             BestParameters = completed ? [] : monitor?.SavedWeights ?? [],
             Ranks = Problem.Communicator?.Size ?? 1,
+            Task = (int)Problem.Task,
+            TargetScaling = Problem.TargetScaling is { } targets ? [targets.Mean, targets.Scale] : [],
         };
         CheckpointFormat.WriteAtomically(record, settings.Path);
         Info($"Checkpoint written to {settings.Path} after epoch {History.Count}.");

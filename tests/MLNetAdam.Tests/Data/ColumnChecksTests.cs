@@ -32,7 +32,7 @@ public sealed class ColumnChecksTests
         var shape = Training.SchemaShapes.Of(ml, data);
         Action<ColumnChecks.Column?, string> check = rule switch
         {
-            "label" => ColumnChecks.Label,
+            "label" => (c, n) => ColumnChecks.Label(c, n),
             "features" => ColumnChecks.Features,
             _ => (c, n) => ColumnChecks.Weight(c, n),
         };

@@ -27,6 +27,9 @@ internal static class OnnxExporter
     /// <summary>Metadata key of the hidden activation's name.</summary>
     public const string ActivationKey = "mlnetadam.activation";
 
+    /// <summary>Metadata key of the task (<see cref="OnnxNetwork.Task"/>); a file without it is a softmax classifier.</summary>
+    public const string TaskKey = "mlnetadam.task";
+
     /// <summary>Metadata key of the class names in key order: a JSON array of strings.</summary>
     public const string ClassNamesKey = "mlnetadam.class_names";
 
@@ -42,6 +45,12 @@ internal static class OnnxExporter
     /// <summary>Default label output name of an exported model.</summary>
     public const string LabelName = "label";
 
+    /// <summary>Score output name of an exported binary or regression model: the logit, or the predicted value.</summary>
+    public const string ScoreName = "score";
+
+    /// <summary>Probability output name of an exported binary model.</summary>
+    public const string ProbabilityName = "probability";
+
     /// <summary>Name of layer <paramref name="layer"/>'s weight initializer ([out, in]).</summary>
     public static string WeightName(int layer) => $"layer{layer}.weight";
 
@@ -49,22 +58,47 @@ internal static class OnnxExporter
     public static string BiasName(int layer) => $"layer{layer}.bias";
 
     /// <summary>
-    /// The standard export: input <paramref name="inputName"/> float [N, inputs] (N symbolic), outputs
-    /// <paramref name="probabilitiesName"/> float [N, classes] and <paramref name="labelName"/> int64 [N]
-    /// (<c>ArgMax</c> of the probabilities: the 0-based class index, the first on ties).
+    /// The standard export: input <paramref name="inputName"/> float [N, inputs] (N symbolic). A multiclass network
+    /// outputs <paramref name="probabilitiesName"/> float [N, classes] and <paramref name="labelName"/> int64 [N]
+    /// (<c>ArgMax</c> of the probabilities: the 0-based class index, the first on ties). A binary network outputs
+    /// <see cref="ScoreName"/> float [N, 1] (the logit), <see cref="ProbabilityName"/> float [N, 1] (its sigmoid) and
+    /// <paramref name="labelName"/> bool [N, 1] (logit &gt; 0); a regression network <see cref="ScoreName"/> float [N, 1].
     /// </summary>
     public static byte[] Export(OnnxNetwork model, OnnxActivationWriter activation, string inputName = FeaturesName, string probabilitiesName = ProbabilitiesName, string labelName = LabelName)
     {
         var graph = new OnnxGraphBuilder();
         graph.Input(inputName, OnnxProto.Tensor.TypeFloat, "N", (long)model.LayerSizes[0]);
-        string probabilities = AddNetwork(graph, model, activation, inputName, probabilitiesName);
-        graph.Node("ArgMax", [probabilities], [labelName], OnnxGraphBuilder.IntAttribute("axis", 1), OnnxGraphBuilder.IntAttribute("keepdims", 0));
-        graph.Output(probabilitiesName, OnnxProto.Tensor.TypeFloat, "N", (long)model.LayerSizes[^1]);
-        graph.Output(labelName, OnnxProto.Tensor.TypeInt64, "N");
-        return Encode(model, graph,
-            $"Softmax MLP {string.Join("-", model.LayerSizes)} ({model.Activation}) exported by MLNetAdam. Input '{inputName}' float [N, {model.LayerSizes[0]}]; "
-            + $"outputs '{probabilitiesName}' float [N, {model.LayerSizes[^1]}] (class probabilities) and '{labelName}' int64 [N] (0-based index of the most probable class; "
-            + $"class names in key order in metadata '{ClassNamesKey}').");
+        string shape = $"{inputName} float [N, {model.LayerSizes[0]}]";
+        string description = $"MLP {string.Join("-", model.LayerSizes)} ({model.Activation}) exported by MLNetAdam. Input '{shape}'; ";
+        switch (model.Task)
+        {
+            case OnnxNetwork.Multiclass:
+            {
+                string probabilities = AddNetwork(graph, model, activation, inputName, probabilitiesName);
+                graph.Node("ArgMax", [probabilities], [labelName], OnnxGraphBuilder.IntAttribute("axis", 1), OnnxGraphBuilder.IntAttribute("keepdims", 0));
+                graph.Output(probabilitiesName, OnnxProto.Tensor.TypeFloat, "N", (long)model.LayerSizes[^1]);
+                graph.Output(labelName, OnnxProto.Tensor.TypeInt64, "N");
+                return Encode(model, graph, "Softmax " + description
+                    + $"outputs '{probabilitiesName}' float [N, {model.LayerSizes[^1]}] (class probabilities) and '{labelName}' int64 [N] (0-based index of the most probable class; "
+                    + $"class names in key order in metadata '{ClassNamesKey}').");
+            }
+            case OnnxNetwork.Binary:
+            {
+                AddLayers(graph, model, activation, inputName, ScoreName);
+                graph.FloatInitializer("zero", [], [0f]);
+                graph.Node("Sigmoid", [ScoreName], [ProbabilityName]);
+                graph.Node("Greater", [ScoreName, "zero"], [labelName]);
+                graph.Output(ScoreName, OnnxProto.Tensor.TypeFloat, "N", 1L);
+                graph.Output(ProbabilityName, OnnxProto.Tensor.TypeFloat, "N", 1L);
+                graph.Output(labelName, OnnxProto.Tensor.TypeBool, "N", 1L);
+                return Encode(model, graph, "Binary " + description
+                    + $"outputs '{ScoreName}' float [N, 1] (the logit), '{ProbabilityName}' float [N, 1] (its sigmoid) and '{labelName}' bool [N, 1] (logit > 0).");
+            }
+            default:
+                AddLayers(graph, model, activation, inputName, ScoreName);
+                graph.Output(ScoreName, OnnxProto.Tensor.TypeFloat, "N", 1L);
+                return Encode(model, graph, "Regression " + description + $"output '{ScoreName}' float [N, 1] (the predicted value).");
+        }
     }
 
     /// <summary>
@@ -96,10 +130,36 @@ internal static class OnnxExporter
     }
 
     /// <summary>
+    /// The variant of a one-output (binary or regression) network that ML.NET's <c>ApplyOnnxModel</c> scores one row
+    /// at a time with: input <paramref name="inputName"/> float [inputs], output <paramref name="outputName"/> float [1]
+    /// (the logit or the value).
+    /// </summary>
+    public static byte[] ExportSingleOutputForRowScoring(OnnxNetwork model, OnnxActivationWriter activation, string inputName, string outputName)
+    {
+        var graph = new OnnxGraphBuilder();
+        graph.Input(inputName, OnnxProto.Tensor.TypeFloat, (long)model.LayerSizes[0]);
+        graph.Int64Initializer("row_shape", [2], [1, model.LayerSizes[0]]);
+        graph.Int64Initializer("output_shape", [1], [1]);
+        graph.Node("Reshape", [inputName, "row_shape"], ["row"]);
+        string output = AddLayers(graph, model, activation, "row", "row_output");
+        graph.Node("Reshape", [output, "output_shape"], [outputName]);
+        graph.Output(outputName, OnnxProto.Tensor.TypeFloat, 1L);
+        return Encode(model, graph, $"{model.Task} MLP {string.Join("-", model.LayerSizes)} ({model.Activation}) exported by MLNetAdam for row-by-row scoring in ML.NET.");
+    }
+
+    /// <summary>
     /// Adds the layers from <paramref name="input"/> ([rows, inputs]) to softmax probabilities named <paramref name="output"/>:
     /// the same structure as the managed forward pass (<c>x·Wᵀ + b</c>, the activation after every hidden layer, softmax).
     /// </summary>
     internal static string AddNetwork(OnnxGraphBuilder graph, OnnxNetwork model, OnnxActivationWriter activation, string input, string output)
+    {
+        string logits = AddLayers(graph, model, activation, input, "logits");
+        graph.Node("Softmax", [logits], [output], OnnxGraphBuilder.IntAttribute("axis", 1));
+        return output;
+    }
+
+    /// <summary>Adds the layers from <paramref name="input"/> ([rows, inputs]) to the last layer's outputs named <paramref name="output"/> (no softmax).</summary>
+    internal static string AddLayers(OnnxGraphBuilder graph, OnnxNetwork model, OnnxActivationWriter activation, string input, string output)
     {
         string x = input;
         for (int l = 0; l < model.LayerCount; l++)
@@ -108,7 +168,7 @@ internal static class OnnxExporter
             graph.FloatInitializer(WeightName(l), [outputs, inputs], model.Weights(l));
             graph.FloatInitializer(BiasName(l), [outputs], model.Biases(l));
             bool last = l == model.LayerCount - 1;
-            string z = last ? "logits" : $"layer{l}.z";
+            string z = last ? output : $"layer{l}.z";
             graph.Node("Gemm", [x, WeightName(l), BiasName(l)], [z], OnnxGraphBuilder.IntAttribute("transB", 1));
             if (!last)
             {
@@ -117,7 +177,6 @@ internal static class OnnxExporter
             }
             x = z;
         }
-        graph.Node("Softmax", [x], [output], OnnxGraphBuilder.IntAttribute("axis", 1));
         return output;
     }
 
@@ -140,6 +199,8 @@ internal static class OnnxExporter
         WriteMetadata(writer, LayerSizesKey, string.Join(",", model.LayerSizes.Select(s => s.ToString(CultureInfo.InvariantCulture))));
         WriteMetadata(writer, ActivationKey, model.Activation);
         WriteMetadata(writer, ClassNamesKey, JsonSerializer.Serialize(model.ClassNames.ToArray()));
+        if (!model.IsMulticlass)
+            WriteMetadata(writer, TaskKey, model.Task);
 
         // The checksum covers everything written so far and is the last field.
         string checksum = Convert.ToHexStringLower(SHA256.HashData(writer.WrittenSpan));

@@ -89,9 +89,19 @@ internal static class OnnxModelReader
 
         int[] sizes = ParseSizes(Required(metadata, OnnxExporter.LayerSizesKey));
         string activation = Required(metadata, OnnxExporter.ActivationKey);
-        string[] classNames = ParseClassNames(Required(metadata, OnnxExporter.ClassNamesKey), sizes[^1]);
+        string task = metadata.GetValueOrDefault(OnnxExporter.TaskKey, OnnxNetwork.Multiclass);
+        int classCount = task switch
+        {
+            OnnxNetwork.Multiclass => sizes[^1],
+            OnnxNetwork.Binary => 2,
+            OnnxNetwork.Regression => 0,
+            _ => throw new InvalidDataException($"Not a valid MLNetAdam ONNX model: metadata '{OnnxExporter.TaskKey}' is '{Shorten(task)}'."),
+        };
+        if (task != OnnxNetwork.Multiclass && sizes[^1] != 1)
+            throw new InvalidDataException($"Not a valid MLNetAdam ONNX model: a {task} network has one output, but metadata '{OnnxExporter.LayerSizesKey}' gives {sizes[^1]}.");
+        string[] classNames = ParseClassNames(Required(metadata, OnnxExporter.ClassNamesKey), classCount);
         float[] parameters = ReadParameters(graph, sizes);
-        return new OnnxNetwork(sizes, activation, parameters, classNames);
+        return new OnnxNetwork(sizes, activation, parameters, classNames, task);
     }
 
     /// <summary>Whether <paramref name="bytes"/> parse as a protobuf message at the top level (every field's tag and length fit); never throws.</summary>

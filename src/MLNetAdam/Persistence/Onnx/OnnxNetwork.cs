@@ -2,10 +2,23 @@ namespace MLNetAdam.Persistence.Onnx;
 
 /// <summary>
 /// A network as the ONNX files store it, in plain data: the layer sizes (inputs, hidden widths, classes), the hidden
-/// activation's name, the flat parameter vector (per layer the [out][in] weights, then the biases) and the class names.
+/// activation's name, the flat parameter vector (per layer the [out][in] weights, then the biases), the class names and
+/// the task's name (<see cref="Multiclass"/>, <see cref="Binary"/> or <see cref="Regression"/>).
 /// </summary>
-internal sealed record OnnxNetwork(int[] LayerSizes, string Activation, float[] Parameters, string[] ClassNames)
+internal sealed record OnnxNetwork(int[] LayerSizes, string Activation, float[] Parameters, string[] ClassNames, string Task = OnnxNetwork.Multiclass)
 {
+    /// <summary>The task name of a softmax classifier (also assumed when a file records none).</summary>
+    public const string Multiclass = "MulticlassClassification";
+
+    /// <summary>The task name of a one-logit binary classifier.</summary>
+    public const string Binary = "BinaryClassification";
+
+    /// <summary>The task name of a one-output regressor.</summary>
+    public const string Regression = "Regression";
+
+    /// <summary>Whether the last layer is followed by softmax.</summary>
+    public bool IsMulticlass => Task == Multiclass;
+
     /// <summary>Number of fully connected layers.</summary>
     public int LayerCount => LayerSizes.Length - 1;
 

@@ -49,7 +49,113 @@ internal static class PortableScoringChain
     /// <param name="use">What to do with the chain.</param>
     public static void Use(
         MLContext ml, byte[] rowScoringOnnx, (string Name, DataViewType Type) features, DataViewSchema.Annotations labelAnnotations, int classes,
-        (string Score, string PredictedLabel) outputs, string temporaryFolder, Action<TransformerChain<ITransformer>> use)
+        (string Score, string PredictedLabel) outputs, string temporaryFolder, Action<TransformerChain<ITransformer>> use) =>
+        WithOnnx(ml, rowScoringOnnx, features, [ProbabilitiesColumn, OneHotColumn], temporaryFolder, use, (transformers, data) =>
+        {
+            var naiveBayes = ml.MulticlassClassification.Trainers.NaiveBayes(LabelColumn, OneHotColumn).Fit(OneHotRows(labelAnnotations, classes));
+            transformers.Add(naiveBayes);
+            data = naiveBayes.Transform(data);
+
+            // Keep Naive Bayes's key, drop its scores (and any earlier score/label columns, which ours would hide anyway),
+            // then add the score and the label in the transformer's order and remove the temporaries.
+            data = Add(transformers, ml.Transforms.CopyColumns(KeyColumn, outputs.PredictedLabel), data);
+            data = Add(transformers, ml.Transforms.DropColumns(outputs.Score, outputs.PredictedLabel), data);
+            data = Add(transformers, ml.Transforms.CopyColumns(outputs.Score, ProbabilitiesColumn), data);
+            data = Add(transformers, ml.Transforms.CopyColumns(outputs.PredictedLabel, KeyColumn), data);
+            Add(transformers, ml.Transforms.DropColumns(ProbabilitiesColumn, OneHotColumn, KeyColumn), data);
+        });
+
+    /// <summary>
+    /// The chain of a one-output network (<see cref="OnnxExporter.ExportSingleOutputForRowScoring"/>'s model, whose output
+    /// is <see cref="OutputColumn"/>, a vector of one Single), from public ML.NET transformers only:
+    /// <list type="bullet">
+    /// <item>Binary: ML.NET's <c>AveragedPerceptron</c> fitted on two rows to weight exactly 1 and bias exactly 0 over the
+    /// one-value vector, so its <c>Score</c> is the logit to the bit and its <c>PredictedLabel</c> (Boolean) is
+    /// <c>logit &gt; 0</c>; then the fixed Platt calibrator with slope −1 and offset 0, whose <c>Probability</c> is the
+    /// logit's sigmoid. These are the columns and annotations of ML.NET's own binary classifiers.</item>
+    /// <item>Regression: ML.NET's <c>OnlineGradientDescent</c> fitted the same way to weight 1 and bias 0, whose <c>Score</c>
+    /// (with the regression annotations) is the network's output to the bit.</item>
+    /// </list>
+    /// (ML.NET's ONNX transformer turns every tensor into a vector column and cannot read a rank-0 output, and no public
+    /// ML.NET transformer turns a one-value vector into a scalar; a linear model whose weights are exactly 1 and 0 does.)
+    /// Both fits are checked: if a future ML.NET trained them to other weights, saving fails with an error rather than
+    /// storing a model that scores differently.
+    /// </summary>
+    /// <param name="ml">The context that builds ML.NET's transformers.</param>
+    /// <param name="rowScoringOnnx">The one-output network for row-by-row scoring.</param>
+    /// <param name="features">Name and type of the feature column.</param>
+    /// <param name="binary">Whether the output is a binary logit (else a regression value).</param>
+    /// <param name="temporaryFolder">Where the ONNX file is written while the chain is in use.</param>
+    /// <param name="use">What to do with the chain.</param>
+    public static void UseSingleOutput(
+        MLContext ml, byte[] rowScoringOnnx, (string Name, DataViewType Type) features, bool binary, string temporaryFolder, Action<TransformerChain<ITransformer>> use) =>
+        WithOnnx(ml, rowScoringOnnx, features, [OutputColumn], temporaryFolder, use, (transformers, data) =>
+        {
+            if (binary)
+            {
+                var perceptron = ml.BinaryClassification.Trainers.AveragedPerceptron(new Microsoft.ML.Trainers.AveragedPerceptronTrainer.Options
+                {
+                    LabelColumnName = LabelColumn,
+                    FeatureColumnName = OutputColumn,
+                    LearningRate = 0.5f,
+                    DecreaseLearningRate = false,
+                    Averaged = false,
+                    Shuffle = false,
+                    NumberOfIterations = 1,
+                    L2Regularization = 0,
+                }).Fit(IdentityRows(BooleanDataViewType.Instance, [true, false]));
+                CheckIdentity(perceptron.Model.Weights, perceptron.Model.Bias, "AveragedPerceptron");
+                transformers.Add(perceptron);
+                data = perceptron.Transform(data);
+                data = Add(transformers, ml.BinaryClassification.Calibrators.Platt(slope: -1, offset: 0), data);
+            }
+            else
+            {
+                var regression = ml.Regression.Trainers.OnlineGradientDescent(new Microsoft.ML.Trainers.OnlineGradientDescentTrainer.Options
+                {
+                    LabelColumnName = LabelColumn,
+                    FeatureColumnName = OutputColumn,
+                    LearningRate = 0.25f,
+                    DecreaseLearningRate = false,
+                    Averaged = false,
+                    Shuffle = false,
+                    NumberOfIterations = 1,
+                    L2Regularization = 0,
+                }).Fit(IdentityRows(NumberDataViewType.Single, [1f, -1f]));
+                CheckIdentity(regression.Model.Weights, regression.Model.Bias, "OnlineGradientDescent");
+                transformers.Add(regression);
+                data = regression.Transform(data);
+            }
+            Add(transformers, ml.Transforms.DropColumns(OutputColumn), data);
+        });
+
+    /// <summary>The temporary column of a one-output network's output (a vector of one Single).</summary>
+    public const string OutputColumn = "AdamMlp.Output";
+
+    // Two rows, x = [1] and x = [−1], labelled +1 and −1 (true and false): one pass of the perceptron (rate 1/2, hinge
+    // loss) or of gradient descent on the squared loss (rate 1/4) from zero weights lands exactly on weight 1, bias 0.
+    private static InMemoryDataView IdentityRows(DataViewType labelType, object[] labels)
+    {
+        var schema = new DataViewSchema.Builder();
+        schema.AddColumn(LabelColumn, labelType);
+        schema.AddColumn(OutputColumn, new VectorDataViewType(NumberDataViewType.Single, 1));
+        return new InMemoryDataView(schema.ToSchema(), [labels, [new VBuffer<float>(1, [1f]), new VBuffer<float>(1, [-1f])]]);
+    }
+
+    private static void CheckIdentity(IReadOnlyList<float> weights, float bias, string trainer)
+    {
+        if (weights.Count != 1 || weights[0] != 1f || bias != 0f)
+            throw new InvalidOperationException(
+                $"Saving the model needs ML.NET's {trainer} to pass its one input through unchanged (weight 1, bias 0), but this ML.NET trained weight "
+                + $"[{string.Join(", ", weights)}] and bias {bias}. This ML.NET version is not supported for Model.Save of a binary or regression AdamMlp model; use ExportToOnnx.");
+    }
+
+    // Writes the ONNX file, fits ML.NET's ONNX transformer over it, lets <paramref name="build"/> add the rest of the
+    // chain, runs <paramref name="use"/> on the chain, then disposes it and deletes the file (ML.NET reads the file again
+    // when it saves, so the file must outlive the save).
+    private static void WithOnnx(
+        MLContext ml, byte[] rowScoringOnnx, (string Name, DataViewType Type) features, string[] onnxOutputs, string temporaryFolder,
+        Action<TransformerChain<ITransformer>> use, Action<List<ITransformer>, IDataView> build)
     {
         string onnxPath = Path.Combine(temporaryFolder, $"mlnetadam-{Guid.NewGuid():N}.onnx");
         var transformers = new List<ITransformer>();
@@ -64,7 +170,7 @@ internal static class PortableScoringChain
             ITransformer onnx;
             try
             {
-                onnx = ml.Transforms.ApplyOnnxModel([ProbabilitiesColumn, OneHotColumn], [features.Name], onnxPath).Fit(data);
+                onnx = ml.Transforms.ApplyOnnxModel(onnxOutputs, [features.Name], onnxPath).Fit(data);
             }
             catch (Exception e) when (NativeRuntimeMissing(e))
             {
@@ -74,22 +180,8 @@ internal static class PortableScoringChain
                     + "Training, scoring in memory and ExportToOnnx work without it.", e);
             }
             transformers.Add(onnx);
-            data = onnx.Transform(data);
-
-            var naiveBayes = ml.MulticlassClassification.Trainers.NaiveBayes(LabelColumn, OneHotColumn).Fit(OneHotRows(labelAnnotations, classes));
-            transformers.Add(naiveBayes);
-            data = naiveBayes.Transform(data);
-
-            // Keep Naive Bayes's key, drop its scores (and any earlier score/label columns, which ours would hide anyway),
-            // then add the score and the label in the transformer's order and remove the temporaries.
-            data = Add(transformers, ml.Transforms.CopyColumns(KeyColumn, outputs.PredictedLabel), data);
-            data = Add(transformers, ml.Transforms.DropColumns(outputs.Score, outputs.PredictedLabel), data);
-            data = Add(transformers, ml.Transforms.CopyColumns(outputs.Score, ProbabilitiesColumn), data);
-            data = Add(transformers, ml.Transforms.CopyColumns(outputs.PredictedLabel, KeyColumn), data);
-            Add(transformers, ml.Transforms.DropColumns(ProbabilitiesColumn, OneHotColumn, KeyColumn), data);
-
-            var chain = new TransformerChain<ITransformer>(transformers.ToArray());
-            use(chain);
+            build(transformers, onnx.Transform(data));
+            use(new TransformerChain<ITransformer>(transformers.ToArray()));
         }
         finally
         {
