@@ -3,12 +3,15 @@ using System.Text.Json;
 using Microsoft.ML;
 using Microsoft.ML.Data;
 
-// Usage: ModelLoader <model.zip> <data.idv> <output.json> [--columns A,B,...] [--evaluate <label column>] [--engine text|numeric]
+// Usage: ModelLoader <model.zip> <data.idv> <output.json> [--columns A,B,...] [--evaluate <label column>]
+//        [--evaluate-binary <label column>] [--evaluate-regression <label column>] [--engine text|numeric|binary|regression]
 //
 // Loads the model with mlContext.Model.Load, scores the rows of an ML.NET binary data file (mlContext.Data.SaveAsBinary)
 // and writes a JSON object: "schema" (the output columns), "columns" (the values of the requested columns, row by row),
 // "metrics" (mlContext.MulticlassClassification.Evaluate against the label column) and "engine" (Score and
-// PredictedLabel from a PredictionEngine over the same rows read as TextRow or NumericRow). Exit code 0 on success,
+// PredictedLabel from a PredictionEngine over the same rows read as TextRow or NumericRow; Score, Probability and
+// PredictedLabel of a binary model over BinaryRow; Score of a regression model over NumericRow). "binaryMetrics" and
+// "regressionMetrics" hold mlContext.BinaryClassification.Evaluate and mlContext.Regression.Evaluate. Exit code 0 on success,
 // 1 with the exception on stderr otherwise.
 try
 {
@@ -18,6 +21,8 @@ try
     string[] columns = Option(args, "--columns")?.Split(',') ?? ["Score", "PredictedLabel"];
     string? evaluateLabel = Option(args, "--evaluate");
     string? engine = Option(args, "--engine");
+    string? evaluateBinary = Option(args, "--evaluate-binary");
+    string? evaluateRegression = Option(args, "--evaluate-regression");
 
     var ml = new MLContext(seed: 0);
     var model = ml.Model.Load(modelPath, out _);
@@ -68,7 +73,57 @@ try
         json.WriteEndObject();
     }
 
-    if (engine is not null)
+    if (evaluateBinary is not null)
+    {
+        var metrics = ml.BinaryClassification.Evaluate(scored, labelColumnName: evaluateBinary);
+        json.WriteStartObject("binaryMetrics");
+        json.WriteNumber("AreaUnderRocCurve", metrics.AreaUnderRocCurve);
+        json.WriteNumber("Accuracy", metrics.Accuracy);
+        json.WriteNumber("F1Score", metrics.F1Score);
+        json.WriteNumber("LogLoss", metrics.LogLoss);
+        json.WriteEndObject();
+    }
+
+    if (evaluateRegression is not null)
+    {
+        var metrics = ml.Regression.Evaluate(scored, labelColumnName: evaluateRegression);
+        json.WriteStartObject("regressionMetrics");
+        json.WriteNumber("RSquared", metrics.RSquared);
+        json.WriteNumber("MeanAbsoluteError", metrics.MeanAbsoluteError);
+        json.WriteNumber("RootMeanSquaredError", metrics.RootMeanSquaredError);
+        json.WriteEndObject();
+    }
+
+    if (engine is "binary")
+    {
+        var binary = ml.Model.CreatePredictionEngine<BinaryRow, BinaryPrediction>(model);
+        var predictions = ml.Data.CreateEnumerable<BinaryRow>(data, reuseRowObject: false).Select(row => binary.Predict(row)).ToList();
+        json.WriteStartObject("engine");
+        json.WriteStartArray("Score");
+        foreach (var p in predictions)
+            WriteFloat(json, p.Score);
+        json.WriteEndArray();
+        json.WriteStartArray("Probability");
+        foreach (var p in predictions)
+            WriteFloat(json, p.Probability);
+        json.WriteEndArray();
+        json.WriteStartArray("PredictedLabel");
+        foreach (var p in predictions)
+            json.WriteBooleanValue(p.PredictedLabel);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+    else if (engine is "regression")
+    {
+        var regression = ml.Model.CreatePredictionEngine<NumericRow, ValuePrediction>(model);
+        json.WriteStartObject("engine");
+        json.WriteStartArray("Score");
+        foreach (var row in ml.Data.CreateEnumerable<NumericRow>(data, reuseRowObject: false))
+            WriteFloat(json, regression.Predict(row).Score);
+        json.WriteEndArray();
+        json.WriteEndObject();
+    }
+    else if (engine is not null)
     {
         json.WriteStartObject("engine");
         var predictions = engine switch
@@ -128,6 +183,10 @@ static void WriteColumn(Utf8JsonWriter json, IDataView data, string name)
             foreach (string value in data.GetColumn<string>(column))
                 json.WriteStringValue(value);
             break;
+        case BooleanDataViewType:
+            foreach (bool value in data.GetColumn<bool>(column))
+                json.WriteBooleanValue(value);
+            break;
         case NumberDataViewType n when n.RawType == typeof(float):
             foreach (float value in data.GetColumn<float>(column))
                 WriteFloat(json, value);
@@ -181,4 +240,29 @@ public sealed class KeyPrediction
     public float[] Score { get; set; } = [];
 
     public uint PredictedLabel { get; set; }
+}
+
+/// <summary>A row of the test's binary blobs: a Boolean label and four features.</summary>
+public sealed class BinaryRow
+{
+    public bool Label { get; set; }
+
+    [VectorType(4)]
+    public float[] Features { get; set; } = [];
+}
+
+/// <summary>What a binary classifier's PredictionEngine returns.</summary>
+public sealed class BinaryPrediction
+{
+    public float Score { get; set; }
+
+    public float Probability { get; set; }
+
+    public bool PredictedLabel { get; set; }
+}
+
+/// <summary>What a regression model's PredictionEngine returns.</summary>
+public sealed class ValuePrediction
+{
+    public float Score { get; set; }
 }

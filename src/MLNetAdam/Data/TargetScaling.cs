@@ -13,6 +13,14 @@ internal sealed record TargetScaling(double Mean, double Scale)
     /// <summary>The scaling of <paramref name="targets"/>; with <paramref name="sumOverRanks"/>, of every rank's targets together (two exact passes).</summary>
     public static TargetScaling Of(ReadOnlySpan<float> targets, Action<Span<double>>? sumOverRanks = null)
     {
+        if (sumOverRanks is null)
+        {
+            // The same one-pass sums a streamed view gets, so both modes standardize to the same bits.
+            var accumulator = new Accumulator();
+            foreach (float t in targets)
+                accumulator.Add(t);
+            return accumulator.ToScaling();
+        }
         Span<double> sums = [targets.Length, 0];
         foreach (float t in targets)
             sums[1] += t;

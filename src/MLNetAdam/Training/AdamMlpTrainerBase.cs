@@ -444,13 +444,13 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
     // A warm start or resume must fit the network these options and this data describe.
     private void CheckCompatible(AdamMlpModelParameters start, ParameterLayout layout, string[] classNames, string what)
     {
+        if (start.Task != Task)
+            throw new ArgumentException($"The {what} is a {start.Task} model; {TrainerName} trains {Task} models.");
         if (!start.LayerSizes.SequenceEqual(layout.Sizes))
             throw new ArgumentException(
                 $"The {what} has layer sizes [{string.Join(", ", start.LayerSizes)}] but the options and data give [{string.Join(", ", layout.Sizes)}] (features, hidden layers, classes).");
         if (start.Activation != _options.Activation)
             throw new ArgumentException($"The {what} uses activation {start.Activation} but Options.Activation is {_options.Activation}.");
-        if (start.Task != Task)
-            throw new ArgumentException($"The {what} is a {start.Task} model; {TrainerName} trains {Task} models.");
         if (!start.ClassNames.SequenceEqual(classNames))
             throw new ArgumentException(
                 $"The {what} was trained on classes [{string.Join(", ", start.ClassNames)}] but the label's key values are [{string.Join(", ", classNames)}]; map the labels to keys the same way (same values, same order).");

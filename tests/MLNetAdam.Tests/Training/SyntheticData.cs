@@ -21,6 +21,14 @@ public sealed class NumericLabelRow
     public float[] Features { get; set; } = [];
 }
 
+public sealed class BinaryLabelRow
+{
+    public bool Label { get; set; }
+
+    [VectorType(4)]
+    public float[] Features { get; set; } = [];
+}
+
 public sealed class SparseRow
 {
     public uint Label { get; set; }
@@ -65,6 +73,43 @@ public static class SyntheticData
     /// <summary>The same blobs with numeric labels 3, 7 and 11.</summary>
     public static List<NumericLabelRow> NumericBlobs(int rowsPerClass, int seed) =>
         Blobs(rowsPerClass, seed).Select(r => new NumericLabelRow { Label = 3 + 4 * Array.IndexOf(Animals, r.Label), Features = r.Features }).ToList();
+
+    /// <summary>
+    /// Two overlapping classes in 4-D: the label is whether <c>x0 + x1·x2 − x3 + noise</c> is above 0.3, so a network
+    /// separates them better than a line but no model is perfect.
+    /// </summary>
+    public static List<BinaryLabelRow> BinaryBlobs(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var result = new List<BinaryLabelRow>();
+        for (int r = 0; r < rows; r++)
+        {
+            var x = new float[4];
+            for (int d = 0; d < 4; d++)
+                x[d] = (float)Gaussian(random);
+            result.Add(new BinaryLabelRow { Label = x[0] + x[1] * x[2] - x[3] + 0.3 * Gaussian(random) > 0.3, Features = x });
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// A smooth regression target in the hundreds: <c>150 + 40·sin(x0) + 25·x1·x2 + 10·x3 + noise</c> (σ 5), far from
+    /// zero and unit scale, so an unstandardized network would train badly.
+    /// </summary>
+    public static List<NumericLabelRow> RegressionRows(int rows, int seed)
+    {
+        var random = new Random(seed);
+        var result = new List<NumericLabelRow>();
+        for (int r = 0; r < rows; r++)
+        {
+            var x = new float[4];
+            for (int d = 0; d < 4; d++)
+                x[d] = (float)Gaussian(random);
+            double y = 150 + 40 * Math.Sin(x[0]) + 25 * x[1] * x[2] + 10 * x[3] + 5 * Gaussian(random);
+            result.Add(new NumericLabelRow { Label = (float)y, Features = x });
+        }
+        return result;
+    }
 
     /// <summary>Rows of <see cref="SparseWidth"/> features with 3 non-zeros each; the class is decided by which block they fall in.</summary>
     public static List<SparseRow> Sparse(int rows, int seed)
