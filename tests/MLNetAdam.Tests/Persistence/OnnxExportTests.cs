@@ -125,6 +125,65 @@ public sealed class OnnxExportTests
     }
 
     [Fact]
+    public void ExportedBinaryModelHasASigmoidOutputThatMatchesTheTransformer()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new AdamMlpBinaryTrainer.Options { HiddenLayerSizes = [8], Activation = MlpActivation.Tanh, Optimizer = new AdamOptimizer { LearningRate = 0.01f }, BatchSize = 16, NumberOfEpochs = 10, Seed = 3 };
+        var model = new AdamMlpBinaryTrainer(ml, options).Fit(ml.Data.LoadFromEnumerable(SyntheticData.BinaryBlobs(100, seed: 1)));
+        var test = SyntheticData.BinaryBlobs(30, seed: 2);
+        var scored = model.Transform(ml.Data.LoadFromEnumerable(test));
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        var probabilities = scored.GetColumn<float>("Probability").ToArray();
+        var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+
+        byte[] onnx = Export(model);
+        using var session = new InferenceSession(onnx);
+        using var input = OrtValue.CreateTensorValueFromMemory(test.SelectMany(r => r.Features).ToArray(), [test.Count, 4]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [OnnxExporter.FeaturesName], [input], [OnnxExporter.ScoreName, OnnxExporter.ProbabilityName, OnnxExporter.LabelName]);
+        Assert.Equal(new long[] { test.Count, 1 }, outputs[0].GetTensorTypeAndShape().Shape);
+        var onnxScores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        var onnxProbabilities = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+        var onnxLabels = outputs[2].GetTensorDataAsSpan<bool>().ToArray();
+        for (int r = 0; r < test.Count; r++)
+        {
+            Assert.True(Math.Abs(scores[r] - onnxScores[r]) <= Tolerance * Math.Max(1, Math.Abs(scores[r])), $"row {r}: score {scores[r]} vs {onnxScores[r]}");
+            Assert.True(Math.Abs(probabilities[r] - onnxProbabilities[r]) <= Tolerance, $"row {r}: probability {probabilities[r]} vs {onnxProbabilities[r]}");
+            if (Math.Abs(scores[r]) > 1e-4)
+                Assert.Equal(predicted[r], onnxLabels[r]);
+        }
+
+        var read = AdamMlpModelParameters.LoadFromOnnx(new MemoryStream(onnx));
+        Assert.Equal(MlpTask.BinaryClassification, read.Task);
+        Assert.Equal(model.Model.GetParameters(), read.GetParameters());
+    }
+
+    [Fact]
+    public void ExportedRegressionModelHasAnIdentityOutputInTheLabelsUnits()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = new AdamMlpRegressionTrainer.Options { HiddenLayerSizes = [8], Optimizer = new AdamOptimizer { LearningRate = 0.01f }, BatchSize = 16, NumberOfEpochs = 10, Seed = 3 };
+        var model = new AdamMlpRegressionTrainer(ml, options).Fit(ml.Data.LoadFromEnumerable(SyntheticData.RegressionRows(100, seed: 1)));
+        var test = SyntheticData.RegressionRows(30, seed: 2);
+        var scores = model.Transform(ml.Data.LoadFromEnumerable(test)).GetColumn<float>("Score").ToArray();
+
+        byte[] onnx = Export(model);
+        using var session = new InferenceSession(onnx);
+        using var input = OrtValue.CreateTensorValueFromMemory(test.SelectMany(r => r.Features).ToArray(), [test.Count, 4]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, [OnnxExporter.FeaturesName], [input], [OnnxExporter.ScoreName]);
+        var onnxScores = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        for (int r = 0; r < test.Count; r++)
+            Assert.True(Math.Abs(scores[r] - onnxScores[r]) <= Tolerance * Math.Max(1, Math.Abs(scores[r])), $"row {r}: {scores[r]} vs {onnxScores[r]}");
+        Assert.InRange(onnxScores.Average(), 100, 200);
+
+        var read = AdamMlpModelParameters.LoadFromOnnx(new MemoryStream(onnx));
+        Assert.Equal(MlpTask.Regression, read.Task);
+        Assert.Empty(read.ClassNames);
+        Assert.Equal(model.Model.GetParameters(), read.GetParameters());
+    }
+
+    [Fact]
     public void ExportedModelDescribesItsInputsOutputsAndNetwork()
     {
         var model = RandomModel([4, 3, 2], MlpActivation.Tanh, seed: 1, ["no", "yes"]);

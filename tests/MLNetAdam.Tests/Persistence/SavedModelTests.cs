@@ -152,6 +152,83 @@ public sealed class PersistenceTests : IDisposable
     }
 
     /// <summary>Saves <paramref name="model"/>, checks no temporary ONNX file is left, and loads it in tests/ModelLoader.</summary>
+    [Fact]
+    public void BinaryPipelineLoadsInAFreshProcess()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(SyntheticData.BinaryBlobs(200, seed: 1));
+        var test = ml.Data.LoadFromEnumerable(SyntheticData.BinaryBlobs(60, seed: 2));
+        var options = new AdamMlpBinaryTrainer.Options
+        {
+            FeatureColumnName = "AllFeatures", HiddenLayerSizes = [8], Optimizer = new AdamOptimizer { LearningRate = 0.01f }, BatchSize = 16, NumberOfEpochs = 10, Seed = 3,
+        };
+        var model = ml.Transforms.Concatenate("AllFeatures", "Features").Append(new AdamMlpBinaryTrainer(ml, options)).Fit(train);
+
+        var loaded = SaveAndLoadElsewhere(ml, model, train.Schema, test, "--columns", "Score,Probability,PredictedLabel", "--evaluate-binary", "Label", "--engine", "binary");
+
+        // ONNX Runtime computes the network to float rounding; the loaded chain then passes the logit through a linear
+        // model of weight exactly 1 and a Platt calibrator of the same formula as the transformer's.
+        var scored = model.Transform(test);
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        var probabilities = scored.GetColumn<float>("Probability").ToArray();
+        var predicted = scored.GetColumn<bool>("PredictedLabel").ToArray();
+        foreach (var source in new[] { loaded.RootElement.GetProperty("columns"), loaded.RootElement.GetProperty("engine") })
+        {
+            AssertClose(scores, Floats(source.GetProperty("Score")), "Score");
+            AssertClose(probabilities, Floats(source.GetProperty("Probability")), "Probability");
+            var labels = source.GetProperty("PredictedLabel").EnumerateArray().Select(e => e.GetBoolean()).ToArray();
+            for (int r = 0; r < scores.Length; r++)
+                Assert.True(Math.Abs(scores[r]) < 1e-4 || labels[r] == predicted[r], $"row {r}: PredictedLabel {labels[r]} for a logit of {scores[r]}");
+        }
+
+        var expected = ml.BinaryClassification.Evaluate(scored);
+        var metrics = loaded.RootElement.GetProperty("binaryMetrics");
+        _output.WriteLine($"AUC in memory {expected.AreaUnderRocCurve:R}, fresh process {metrics.GetProperty("AreaUnderRocCurve").GetDouble():R}");
+        Assert.Equal(expected.AreaUnderRocCurve, metrics.GetProperty("AreaUnderRocCurve").GetDouble(), 6);
+        Assert.Equal(expected.Accuracy, metrics.GetProperty("Accuracy").GetDouble(), 6);
+        Assert.Equal(expected.F1Score, metrics.GetProperty("F1Score").GetDouble(), 6);
+        Assert.Equal(expected.LogLoss, metrics.GetProperty("LogLoss").GetDouble(), 5);
+        AssertSameSchema(scored.Schema, loaded);
+        AssertNetworkRecoverable(model);
+    }
+
+    [Fact]
+    public void RegressionPipelineLoadsInAFreshProcess()
+    {
+        var ml = new MLContext(seed: 1);
+        var train = ml.Data.LoadFromEnumerable(SyntheticData.RegressionRows(200, seed: 1));
+        var test = ml.Data.LoadFromEnumerable(SyntheticData.RegressionRows(60, seed: 2));
+        var options = new AdamMlpRegressionTrainer.Options
+        {
+            FeatureColumnName = "AllFeatures", HiddenLayerSizes = [8], Optimizer = new AdamOptimizer { LearningRate = 0.01f }, BatchSize = 16, NumberOfEpochs = 10, Seed = 3,
+        };
+        var model = ml.Transforms.Concatenate("AllFeatures", "Features").Append(new AdamMlpRegressionTrainer(ml, options)).Fit(train);
+
+        var loaded = SaveAndLoadElsewhere(ml, model, train.Schema, test, "--columns", "Score", "--evaluate-regression", "Label", "--engine", "regression");
+
+        var scored = model.Transform(test);
+        var scores = scored.GetColumn<float>("Score").ToArray();
+        AssertClose(scores, Floats(loaded.RootElement.GetProperty("columns").GetProperty("Score")), "Score");
+        AssertClose(scores, Floats(loaded.RootElement.GetProperty("engine").GetProperty("Score")), "PredictionEngine Score");
+        var expected = ml.Regression.Evaluate(scored);
+        var metrics = loaded.RootElement.GetProperty("regressionMetrics");
+        Assert.Equal(expected.RSquared, metrics.GetProperty("RSquared").GetDouble(), 5);
+        Assert.Equal(expected.MeanAbsoluteError, metrics.GetProperty("MeanAbsoluteError").GetDouble(), 3);
+        AssertSameSchema(scored.Schema, loaded);
+        AssertNetworkRecoverable(model);
+    }
+
+    // Agreement to float rounding, relative to the value (regression scores are in the label's units, here ~150).
+    private void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        double worst = 0;
+        for (int r = 0; r < expected.Length; r++)
+            worst = Math.Max(worst, Math.Abs((double)expected[r] - actual[r]) / Math.Max(1, Math.Abs(expected[r])));
+        _output.WriteLine($"{what}: max relative |fresh process - in memory| = {worst:E2}");
+        Assert.True(worst <= Tolerance, $"{what} differs by {worst:E2}");
+    }
+
     private JsonDocument SaveAndLoadElsewhere(MLContext ml, ITransformer model, DataViewSchema inputSchema, IDataView test, params string[] options)
     {
         string modelPath = Path.Combine(_folder, "model.zip");
@@ -206,7 +283,7 @@ public sealed class PersistenceTests : IDisposable
             .Select(c => (c.GetProperty("name").GetString(), c.GetProperty("type").GetString()))
             .ToArray();
         Assert.Equal(expected.Where(c => !c.IsHidden).Select(c => ((string?)c.Name, (string?)c.Type.ToString())), columns);
-        if (expected["PredictedLabel"].Type is KeyDataViewType)
+        if (expected.GetColumnOrNull("PredictedLabel")?.Type is KeyDataViewType)
         {
             var predicted = loaded.RootElement.GetProperty("schema").EnumerateArray().Last(c => c.GetProperty("name").GetString() == "PredictedLabel");
             Assert.Contains("KeyValues", Strings(predicted.GetProperty("annotations")));
@@ -221,6 +298,7 @@ public sealed class PersistenceTests : IDisposable
         Assert.Equal(mlp.Model.LayerSizes, read.LayerSizes);
         Assert.Equal(mlp.Model.Activation, read.Activation);
         Assert.Equal(mlp.Model.ClassNames, read.ClassNames);
+        Assert.Equal(mlp.Model.Task, read.Task);
         Assert.Equal(mlp.Model.GetParameters().Select(BitConverter.SingleToInt32Bits), read.GetParameters().Select(BitConverter.SingleToInt32Bits));
     }
 

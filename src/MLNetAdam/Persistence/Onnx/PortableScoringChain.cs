@@ -108,6 +108,12 @@ internal static class PortableScoringChain
                 transformers.Add(perceptron);
                 data = perceptron.Transform(data);
                 data = Add(transformers, ml.BinaryClassification.Calibrators.Platt(slope: -1, offset: 0), data);
+
+                // ML.NET puts PredictedLabel before Probability; move it last, as the transformer has it.
+                data = Add(transformers, ml.Transforms.CopyColumns(KeyColumn, PredictedLabel), data);
+                data = Add(transformers, ml.Transforms.DropColumns(PredictedLabel), data);
+                data = Add(transformers, ml.Transforms.CopyColumns(PredictedLabel, KeyColumn), data);
+                data = Add(transformers, ml.Transforms.DropColumns(KeyColumn), data);
             }
             else
             {
@@ -128,6 +134,9 @@ internal static class PortableScoringChain
             }
             Add(transformers, ml.Transforms.DropColumns(OutputColumn), data);
         });
+
+    // The column names ML.NET's binary and regression predictors write.
+    private const string PredictedLabel = "PredictedLabel";
 
     /// <summary>The temporary column of a one-output network's output (a vector of one Single).</summary>
     public const string OutputColumn = "AdamMlp.Output";
