@@ -8,8 +8,10 @@ public static class AdamMlpModelOperations
     /// <summary>
     /// Writes a fitted pipeline that contains an <see cref="AdamMlpTransformer"/> as one ONNX model: the transforms
     /// before the trainer as ML.NET's <c>ConvertToOnnx</c> exports them (the raw input columns are the model's inputs),
-    /// followed by the network. The outputs are <c>probabilities</c> (float [N, classes], equal to <c>Score</c>) and
-    /// <c>label</c> (int64 [N], the 0-based class; <see cref="AdamMlpModelParameters.ClassNames"/> names it).
+    /// followed by the network. The outputs are those of <see cref="AdamMlpTransformer.ExportToOnnx(Stream)"/>: for a
+    /// multiclass model <c>probabilities</c> (float [N, classes], equal to <c>Score</c>) and <c>label</c> (int64 [N], the
+    /// 0-based class; <see cref="AdamMlpModelParameters.ClassNames"/> names it); for a binary model <c>score</c>,
+    /// <c>probability</c> (float [N, 1]) and <c>label</c> (bool [N, 1]); for regression <c>score</c> (float [N, 1]).
     /// Transforms after the trainer (such as <c>MapKeyToValue</c>) are not exported.
     /// </summary>
     /// <remarks>

@@ -81,6 +81,47 @@ public sealed class PipelineOnnxTests(ITestOutputHelper output)
         Assert.True(worst <= 1e-5, $"largest difference {worst:G3}");
     }
 
+    public sealed class ValueRow
+    {
+        public float A { get; set; }
+        public float B { get; set; }
+        public float Label { get; set; }
+    }
+
+    [Fact]
+    public void ARegressionPipelineExportsAsOneModelWithAnIdentityOutput()
+    {
+        var ml = new MLContext(seed: 1);
+        var random = new Random(3);
+        var rows = Enumerable.Range(0, 150).Select(_ =>
+        {
+            float a = (float)(random.NextDouble() * 10), b = (float)(random.NextDouble() * 100);
+            return new ValueRow { A = a, B = b, Label = 50 + 3 * a - 0.2f * b + (float)random.NextDouble() };
+        }).ToList();
+        var data = ml.Data.LoadFromEnumerable(rows);
+        var model = ml.Transforms.Concatenate("Features", "A", "B")
+            .Append(ml.Transforms.NormalizeMeanVariance("Features"))
+            .Append(ml.Regression.Trainers.AdamMlp(new AdamMlpRegressionTrainer.Options { HiddenLayerSizes = [8], NumberOfEpochs = 30, BatchSize = 16 }))
+            .Fit(data);
+        using var stream = new MemoryStream();
+        ml.Model.ConvertToOnnxWithAdamMlp(model, data, stream);
+        var expected = model.Transform(data).GetColumn<float>("Score").ToArray();
+
+        using var session = new InferenceSession(stream.ToArray());
+        using var runOptions = new RunOptions();
+        double worst = 0;
+        for (int r = 0; r < rows.Count; r++)
+        {
+            using var a = OrtValue.CreateTensorValueFromMemory(new[] { rows[r].A }, [1, 1]);
+            using var b = OrtValue.CreateTensorValueFromMemory(new[] { rows[r].B }, [1, 1]);
+            var inputs = session.InputMetadata.Keys.ToArray();
+            using var outputs = session.Run(runOptions, inputs, inputs.Select(n => n == "A" ? a : b).ToArray(), [OnnxExporter.ScoreName]);
+            worst = Math.Max(worst, Math.Abs(outputs[0].GetTensorDataAsSpan<float>()[0] - expected[r]) / Math.Max(1, Math.Abs(expected[r])));
+        }
+        output.WriteLine($"largest relative difference from Transform: {worst:G3}");
+        Assert.True(worst <= 1e-5, $"largest difference {worst:G3}");
+    }
+
     [Fact]
     public void ANormalizerPipelineExportsAsOneModel()
     {

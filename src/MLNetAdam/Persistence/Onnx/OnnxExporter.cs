@@ -68,36 +68,43 @@ internal static class OnnxExporter
     {
         var graph = new OnnxGraphBuilder();
         graph.Input(inputName, OnnxProto.Tensor.TypeFloat, "N", (long)model.LayerSizes[0]);
-        string shape = $"{inputName} float [N, {model.LayerSizes[0]}]";
-        string description = $"MLP {string.Join("-", model.LayerSizes)} ({model.Activation}) exported by MLNetAdam. Input '{shape}'; ";
+        string outputs = AddNetworkAndOutputs(graph, model, activation, inputName, probabilitiesName, labelName);
+        return Encode(model, graph,
+            $"{(model.IsMulticlass ? "Softmax" : model.Task)} MLP {string.Join("-", model.LayerSizes)} ({model.Activation}) exported by MLNetAdam. "
+            + $"Input '{inputName}' float [N, {model.LayerSizes[0]}]; {outputs}.");
+    }
+
+    /// <summary>
+    /// Adds the network from <paramref name="input"/> ([N, inputs]) and the task's outputs (see <see cref="Export"/>) to
+    /// <paramref name="graph"/>, declaring them as graph outputs; returns their description. Used for a network alone
+    /// and for one appended to ML.NET's export of a pipeline's transforms.
+    /// </summary>
+    internal static string AddNetworkAndOutputs(OnnxGraphBuilder graph, OnnxNetwork model, OnnxActivationWriter activation, string input, string probabilitiesName, string labelName)
+    {
         switch (model.Task)
         {
             case OnnxNetwork.Multiclass:
             {
-                string probabilities = AddNetwork(graph, model, activation, inputName, probabilitiesName);
+                string probabilities = AddNetwork(graph, model, activation, input, probabilitiesName);
                 graph.Node("ArgMax", [probabilities], [labelName], OnnxGraphBuilder.IntAttribute("axis", 1), OnnxGraphBuilder.IntAttribute("keepdims", 0));
                 graph.Output(probabilitiesName, OnnxProto.Tensor.TypeFloat, "N", (long)model.LayerSizes[^1]);
                 graph.Output(labelName, OnnxProto.Tensor.TypeInt64, "N");
-                return Encode(model, graph, "Softmax " + description
-                    + $"outputs '{probabilitiesName}' float [N, {model.LayerSizes[^1]}] (class probabilities) and '{labelName}' int64 [N] (0-based index of the most probable class; "
-                    + $"class names in key order in metadata '{ClassNamesKey}').");
+                return $"outputs '{probabilitiesName}' float [N, {model.LayerSizes[^1]}] (class probabilities) and '{labelName}' int64 [N] (0-based index of the most probable class; "
+                    + $"class names in key order in metadata '{ClassNamesKey}')";
             }
             case OnnxNetwork.Binary:
-            {
-                AddLayers(graph, model, activation, inputName, ScoreName);
-                graph.FloatInitializer("zero", [], [0f]);
+                AddLayers(graph, model, activation, input, ScoreName);
+                graph.FloatInitializer("mlp.zero", [], [0f]);
                 graph.Node("Sigmoid", [ScoreName], [ProbabilityName]);
-                graph.Node("Greater", [ScoreName, "zero"], [labelName]);
+                graph.Node("Greater", [ScoreName, "mlp.zero"], [labelName]);
                 graph.Output(ScoreName, OnnxProto.Tensor.TypeFloat, "N", 1L);
                 graph.Output(ProbabilityName, OnnxProto.Tensor.TypeFloat, "N", 1L);
                 graph.Output(labelName, OnnxProto.Tensor.TypeBool, "N", 1L);
-                return Encode(model, graph, "Binary " + description
-                    + $"outputs '{ScoreName}' float [N, 1] (the logit), '{ProbabilityName}' float [N, 1] (its sigmoid) and '{labelName}' bool [N, 1] (logit > 0).");
-            }
+                return $"outputs '{ScoreName}' float [N, 1] (the logit), '{ProbabilityName}' float [N, 1] (its sigmoid) and '{labelName}' bool [N, 1] (logit > 0)";
             default:
-                AddLayers(graph, model, activation, inputName, ScoreName);
+                AddLayers(graph, model, activation, input, ScoreName);
                 graph.Output(ScoreName, OnnxProto.Tensor.TypeFloat, "N", 1L);
-                return Encode(model, graph, "Regression " + description + $"output '{ScoreName}' float [N, 1] (the predicted value).");
+                return $"output '{ScoreName}' float [N, 1] (the predicted value, identity output)";
         }
     }
 

@@ -67,10 +67,7 @@ internal static class OnnxPipelineMerger
             throw new InvalidOperationException($"ML.NET's ONNX export of the transforms has no output '{featureOutput}' (it has {string.Join(", ", outputs)}).");
 
         var builder = new OnnxGraphBuilder { NodePrefix = "AdamMlp_" };
-        string probabilities = OnnxExporter.AddNetwork(builder, network, activation, featureOutput, probabilitiesName);
-        builder.Node("ArgMax", [probabilities], [labelName], OnnxGraphBuilder.IntAttribute("axis", 1), OnnxGraphBuilder.IntAttribute("keepdims", 0));
-        builder.Output(probabilitiesName, OnnxProto.Tensor.TypeFloat, "N", (long)network.LayerSizes[^1]);
-        builder.Output(labelName, OnnxProto.Tensor.TypeInt64, "N");
+        OnnxExporter.AddNetworkAndOutputs(builder, network, activation, featureOutput, probabilitiesName, labelName);
         builder.WriteAppendix(graphFields);
 
         kept.WriteBytes(OnnxProto.Model.Graph, graphFields.WrittenSpan);
