@@ -14,6 +14,8 @@ namespace Classification;
 //   dotnet run --project samples/Classification -c Release                          digits (default, a few seconds)
 //   dotnet run --project samples/Classification -c Release -- --data fashion-mnist  Fashion-MNIST (Debian's dataset-fashion-mnist)
 //   dotnet run --project samples/Classification -c Release -- --compare             Adam, Adadelta and L-BFGS side by side
+//   dotnet run --project samples/Classification -c Release -- --data breast-cancer   binary classifier (AUC, Model.Save/Load)
+//   dotnet run --project samples/Classification -c Release -- --data diabetes        regressor (R² against ML.NET's SDCA)
 //   mpirun -np 2 dotnet samples/Classification/bin/Release/net10.0/Classification.dll --data fashion-mnist --distributed
 // Plots go to ./plots (or --plots FOLDER).
 public static class Program
@@ -30,9 +32,13 @@ public static class Program
         string data = Option("--data") ?? "digits";
         if (data == "fashion-mnist")
             return FashionMnist.Run(mlContext, plotFolder, distributed: args.Contains("--distributed"));
+        if (data == "breast-cancer")
+            return BinaryAndRegression.RunBinary(mlContext);
+        if (data == "diabetes")
+            return BinaryAndRegression.RunRegression(mlContext);
         if (data != "digits")
         {
-            Console.WriteLine($"Unknown data set '{data}': use digits (the default) or fashion-mnist.");
+            Console.WriteLine($"Unknown data set '{data}': use digits (the default), fashion-mnist, breast-cancer or diabetes.");
             return 2;
         }
 
