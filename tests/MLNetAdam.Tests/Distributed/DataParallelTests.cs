@@ -161,6 +161,72 @@ public sealed class DataParallelTests(ITestOutputHelper output)
         Assert.True(accuracy > 0.9, $"accuracy {accuracy}");
     }
 
+    [Theory]
+    [InlineData("binary", false)]
+    [InlineData("regression", false)]
+    [InlineData("regression", true)]
+    public async Task BinaryAndRegressionRanksEqualOneProcess(string task, bool sharded)
+    {
+        // Rank r of 2 holds rows [r·n/2, (r+1)·n/2) when sharded, every row otherwise; one process holds every row.
+        var binaryRows = SyntheticData.BinaryBlobs(120, seed: 4);
+        var regressionRows = SyntheticData.RegressionRows(120, seed: 4);
+        float[] Fit(MLNetAdam.Distributed.Communicator? communicator, int rank, int ranks)
+        {
+            var ml = new MLContext(seed: 1);
+            int from = sharded ? 120 * rank / ranks : 0, to = sharded ? 120 * (rank + 1) / ranks : 120;
+            if (task == "binary")
+            {
+                var options = new AdamMlpBinaryTrainer.Options { HiddenLayerSizes = [8], Optimizer = new AdamOptimizer { LearningRate = 0.01f }, BatchSize = 40, NumberOfEpochs = 3, EarlyStopping = null, Shuffle = false, NumberOfThreads = 1, Seed = 7, Communicator = communicator };
+                return new AdamMlpBinaryTrainer(ml, options).Fit(ml.Data.LoadFromEnumerable(binaryRows[from..to])).Model.GetParameters();
+            }
+            var regression = new AdamMlpRegressionTrainer.Options
+            {
+                HiddenLayerSizes = [8], Optimizer = new AdamOptimizer { LearningRate = 0.01f }, BatchSize = 40, NumberOfEpochs = sharded ? 60 : 3, EarlyStopping = null, Shuffle = false, NumberOfThreads = 1, Seed = 7,
+                Communicator = communicator, DataDistribution = sharded ? DataDistribution.Sharded : DataDistribution.Replicated,
+            };
+            return new AdamMlpRegressionTrainer(ml, regression).Fit(ml.Data.LoadFromEnumerable(regressionRows[from..to])).Model.GetParameters();
+        }
+
+        float[] single = Fit(null, 0, 1);
+        var group = new ThreadGroup(2);
+        var ranks = await Task.WhenAll(Enumerable.Range(0, 2).Select(rank => Task.Factory.StartNew(() => Fit(group.Rank(rank), rank, 2), TaskCreationOptions.LongRunning)))
+            .WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(ranks[0], ranks[1]);
+        if (sharded)
+        {
+            // Sharded ranks see other batches than one process (each batch takes half its rows from each shard), so the
+            // weights differ; the ranks' model (standardized over both shards, folded back) must fit every row in the label's units.
+            var model = new AdamMlpModelParameters(new ParameterLayout([4, 8, 1]), MlpActivation.Relu, ranks[0], [], [], MlpTask.Regression);
+            double mean = regressionRows.Average(r => r.Label);
+            double residual = regressionRows.Sum(r => Math.Pow(r.Label - model.PredictValue(r.Features), 2));
+            double total = regressionRows.Sum(r => Math.Pow(r.Label - mean, 2));
+            output.WriteLine($"sharded regression, 2 ranks, 60 epochs: R² on all rows {1 - residual / total:F4}");
+            Assert.True(1 - residual / total > 0.5, $"R² {1 - residual / total}");
+            return;
+        }
+        double worst = single.Zip(ranks[0], (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        output.WriteLine($"{task}, 2 ranks: largest relative difference from one process after 3 epochs {worst:G3}");
+        Assert.True(worst < 1e-4, $"largest relative difference {worst:G3}");
+    }
+
+    [Fact]
+    public async Task ShardedTargetScalingEqualsTheWholeDatas()
+    {
+        var targets = SyntheticData.RegressionRows(40, seed: 2).Select(r => r.Label).ToArray();
+        var whole = TargetScaling.Of(targets);
+        var group = new ThreadGroup(2);
+        var parts = new[] { (0, 15), (15, 40) }.Select((range, rank) => Task.Factory.StartNew(() =>
+        {
+            var member = group.Rank(rank);
+            return TargetScaling.Of(targets[range.Item1..range.Item2], member.SumInPlace);
+        }, TaskCreationOptions.LongRunning)).ToArray();
+        foreach (var part in await Task.WhenAll(parts).WaitAsync(TimeSpan.FromMinutes(1)))
+        {
+            Assert.Equal(whole.Mean, part.Mean, 9);
+            Assert.Equal(whole.Scale, part.Scale, 9);
+        }
+    }
+
     [Fact]
     public async Task ShardedScalingEqualsTheWholeDatasScaling()
     {

@@ -310,6 +310,37 @@ public sealed class BinaryAndRegressionTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public void PositiveClassWeightsShiftTheBinaryDecision()
+    {
+        var ml = new MLContext(seed: 1);
+        var data = ml.Data.LoadFromEnumerable(SyntheticData.BinaryBlobs(300, seed: 1));
+        int Positives(ClassWeights? weights)
+        {
+            var options = BinaryOptions(20);
+            options.ClassWeights = weights;
+            return new AdamMlpBinaryTrainer(ml, options).Fit(data).Transform(data).GetColumn<bool>("PredictedLabel").Count(p => p);
+        }
+        int plain = Positives(null), favoured = Positives(ClassWeights.PositiveClass(5)), disfavoured = Positives(ClassWeights.PositiveClass(0.2f));
+        output.WriteLine($"predicted positives: weight 0.2 → {disfavoured}, 1 → {plain}, 5 → {favoured}");
+        Assert.True(disfavoured < plain && plain < favoured);
+        Assert.Throws<ArgumentException>(() => Positives(ClassWeights.Explicit(new Dictionary<string, float> { ["yes"] = 2 })));
+    }
+
+    [Fact]
+    public void LbfgsFitsARegressionModel()
+    {
+        var ml = new MLContext(seed: 1);
+        var options = RegressionOptions();
+        options.Optimizer = new LbfgsOptimizer { MaximumNumberOfIterations = 100 };
+        options.L2Regularization = 1e-4f;
+        var train = ml.Data.LoadFromEnumerable(SyntheticData.RegressionRows(400, seed: 1));
+        var test = ml.Data.LoadFromEnumerable(SyntheticData.RegressionRows(200, seed: 2));
+        double r2 = ml.Regression.Evaluate(new AdamMlpRegressionTrainer(ml, options).Fit(train).Transform(test)).RSquared;
+        output.WriteLine($"L-BFGS regression R² {r2:F4}");
+        Assert.True(r2 > 0.9, $"R² {r2}");
+    }
+
+    [Fact]
     public void WrongLabelTypesGetAnErrorThatNamesTheColumnAndTheFix()
     {
         var ml = new MLContext(seed: 1);
