@@ -14,15 +14,21 @@ namespace MLNetAdam.Model;
 /// For a stochastic optimizer, the mean objective over the epoch's mini-batches as they were evaluated (before each
 /// one's update): weighted mean cross-entropy plus the L2 term. For a batch optimizer, the full-batch objective after the iteration.
 /// </param>
-/// <param name="ValidationLoss">Weighted mean cross-entropy on the validation data after the entry, or null without validation data.</param>
+/// <param name="ValidationLoss">Weighted mean loss on the validation data after the entry (cross-entropy, or the regression loss on the standardized label), or null without validation data.</param>
 /// <param name="Duration">Wall time of the epoch or iteration.</param>
 public sealed record TrainingHistoryEntry(int Epoch, double TrainingLoss, double? ValidationLoss, TimeSpan Duration)
 {
     /// <summary>0-based index of the training phase (see the trainer's <c>Options.Phases</c>); 0 with a single optimizer.</summary>
     public int Phase { get; init; }
 
-    /// <summary>Weighted share of validation rows whose most probable class is right, after the entry; null without validation data.</summary>
+    /// <summary>Weighted share of validation rows whose most probable class is right (classifiers), after the entry; null without validation data and for regression.</summary>
     public double? ValidationAccuracy { get; init; }
+
+    /// <summary>Weighted area under the ROC curve on the validation data (binary models), after the entry; null otherwise.</summary>
+    public double? ValidationAuc { get; init; }
+
+    /// <summary>Weighted R² on the validation data (regression models), after the entry; null otherwise.</summary>
+    public double? ValidationRSquared { get; init; }
 
     /// <summary>Type name of the optimizer that ran this entry.</summary>
     public string Optimizer { get; init; } = string.Empty;

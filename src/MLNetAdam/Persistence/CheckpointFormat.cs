@@ -11,7 +11,7 @@ namespace MLNetAdam.Persistence;
 /// Version 2 keys the optimizer state and the schedule state by the stable names their classes declare (version 1 used
 /// CLR type names, so renaming a class broke every checkpoint) and records the number of phases. Version 1 files are
 /// refused with a message that says so. Version 3 adds the task (multiclass, binary, regression) and the regression
-/// target standardization.
+/// target standardization, and each history entry its validation AUC and R².
 /// </remarks>
 internal static class CheckpointFormat
 {
@@ -149,6 +149,10 @@ internal static class CheckpointFormat
             w.Write(h.StopReason);
             w.Write(h.ValidationAccuracy.HasValue);
             w.Write(h.ValidationAccuracy ?? 0);
+            w.Write(h.ValidationAuc.HasValue);
+            w.Write(h.ValidationAuc ?? 0);
+            w.Write(h.ValidationRSquared.HasValue);
+            w.Write(h.ValidationRSquared ?? 0);
         }
         WriteFloats(w, d.ScalingShift);
         WriteFloats(w, d.ScalingFactor);
@@ -191,7 +195,7 @@ internal static class CheckpointFormat
         for (int i = 0; i < random.Length; i++)
             random[i] = r.ReadUInt64();
         int[] order = ReadInts(r);
-        int historyCount = ReadCount(r, 53);
+        int historyCount = ReadCount(r, 71);
         var history = new HistoryRecord[historyCount];
         for (int i = 0; i < historyCount; i++)
         {
@@ -207,7 +211,9 @@ internal static class CheckpointFormat
             int evaluations = r.ReadInt32();
             int stop = r.ReadInt32();
             double? accuracy = r.ReadBoolean() ? r.ReadDouble() : SkipDouble(r);
-            history[i] = new HistoryRecord(epoch, loss, hasValidation ? validation : null, ticks, entryPhase, optimizer, rate, norm, evaluations, stop, accuracy);
+            double? auc = r.ReadBoolean() ? r.ReadDouble() : SkipDouble(r);
+            double? rSquared = r.ReadBoolean() ? r.ReadDouble() : SkipDouble(r);
+            history[i] = new HistoryRecord(epoch, loss, hasValidation ? validation : null, ticks, entryPhase, optimizer, rate, norm, evaluations, stop, accuracy, auc, rSquared);
         }
         float[] shift = ReadFloats(r);
         float[] factor = ReadFloats(r);

@@ -73,4 +73,4 @@ internal sealed class CheckpointRecord
 /// <summary>One training-history entry as stored; <see cref="StopReason"/> is −1 for none.</summary>
 internal readonly record struct HistoryRecord(
     int Epoch, double TrainingLoss, double? ValidationLoss, long DurationTicks, int Phase, string Optimizer,
-    double LearningRate, double? GradientNorm, int Evaluations, int StopReason, double? ValidationAccuracy);
+    double LearningRate, double? GradientNorm, int Evaluations, int StopReason, double? ValidationAccuracy, double? ValidationAuc = null, double? ValidationRSquared = null);

@@ -34,6 +34,8 @@ internal static class FullBatchDriver
                 Optimizer = name,
                 Evaluations = evaluator.Evaluations - evaluationsBefore,
                 ValidationAccuracy = validationAccuracy,
+                ValidationAuc = run.ValidationAuc,
+                ValidationRSquared = run.ValidationRSquared,
             };
             evaluationsBefore = evaluator.Evaluations;
             run.History.Add(entry);
@@ -73,6 +75,8 @@ internal static class FullBatchDriver
                 Evaluations = evaluator.Evaluations,
                 StopReason = reason,
                 ValidationAccuracy = validationAccuracy,
+                ValidationAuc = run.ValidationAuc,
+                ValidationRSquared = run.ValidationRSquared,
             });
         }
         if (!double.IsFinite(result.Loss))

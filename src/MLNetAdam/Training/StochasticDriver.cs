@@ -138,6 +138,8 @@ internal static class StochasticDriver
                 GradientNorm = normSum / steps,
                 Evaluations = steps,
                 ValidationAccuracy = validationAccuracy,
+                ValidationAuc = run.ValidationAuc,
+                ValidationRSquared = run.ValidationRSquared,
                 StopReason = stopped ? StopReason.EarlyStopping : null,
             });
             run.Log($"Epoch {e}/{epochs} ({name}, phase {phase + 1}, epoch {epoch} overall)", trainingLoss, validationLoss, validationAccuracy, clock.Elapsed, $", lr {rate:G4}, gradient norm {normSum / steps:G4}");

@@ -41,6 +41,8 @@ public sealed class TrainingCheckpoint
                 Evaluations = h.Evaluations,
                 StopReason = h.StopReason == -1 ? null : (StopReason)h.StopReason,
                 ValidationAccuracy = h.ValidationAccuracy,
+                ValidationAuc = h.ValidationAuc,
+                ValidationRSquared = h.ValidationRSquared,
             });
         }
         History = history;
@@ -116,5 +118,5 @@ public sealed class TrainingCheckpoint
     internal static HistoryRecord[] ToRecords(IReadOnlyList<TrainingHistoryEntry> history) =>
         history.Select(h => new HistoryRecord(
             h.Epoch, h.TrainingLoss, h.ValidationLoss, h.Duration.Ticks, h.Phase, h.Optimizer, h.LearningRate, h.GradientNorm, h.Evaluations,
-            h.StopReason is { } reason ? (int)reason : -1, h.ValidationAccuracy)).ToArray();
+            h.StopReason is { } reason ? (int)reason : -1, h.ValidationAccuracy, h.ValidationAuc, h.ValidationRSquared)).ToArray();
 }

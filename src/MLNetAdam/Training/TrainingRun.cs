@@ -49,7 +49,7 @@ internal sealed class TrainingRun
         if (_validation is null)
             return (null, null);
         double loss = _validation.Evaluate(Parameters, Span<float>.Empty);
-        return (loss, _validation.LastAccuracy);
+        return (loss, Problem.Head.IsClassifier ? _validation.LastAccuracy : null);
     }
 
     /// <summary>The validation AUC of the last <see cref="Validate"/> (binary models with validation data), or null.</summary>

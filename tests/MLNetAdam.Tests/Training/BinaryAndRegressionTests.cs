@@ -266,6 +266,13 @@ public sealed class BinaryAndRegressionTests(ITestOutputHelper output) : IDispos
         Assert.True(regressionModel.TrainingHistory.Count < 300);
         Assert.Equal(StopReason.EarlyStopping, regressionModel.TrainingHistory[^1].StopReason);
 
+        // The history records each head's validation figures.
+        Assert.All(binaryModel.TrainingHistory, h => Assert.InRange(h.ValidationAuc!.Value, 0.5, 1));
+        Assert.All(binaryModel.TrainingHistory, h => Assert.NotNull(h.ValidationAccuracy));
+        Assert.All(regressionModel.TrainingHistory, h => Assert.True(h.ValidationRSquared <= 1));
+        Assert.All(regressionModel.TrainingHistory, h => Assert.Null(h.ValidationAccuracy));
+        Assert.True(regressionModel.TrainingHistory[^1].ValidationRSquared > 0.8);
+
         // A metric of another task is refused, naming the setting.
         var wrong = RegressionOptions();
         wrong.EarlyStopping = new EarlyStopping { Metric = EarlyStoppingMetric.ValidationAccuracy };
