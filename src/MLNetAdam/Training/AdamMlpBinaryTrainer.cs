@@ -54,9 +54,9 @@ public sealed class AdamMlpBinaryTrainer : AdamMlpTrainerBase
     private protected override IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight) =>
         mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(label, features, weight);
 
-    private protected override void ValidateTaskOptions()
+    private protected override void ValidateTaskOptions(AdamMlpOptionsBase options)
     {
-        if (_options?.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationRSquared } stopping)
+        if (options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationRSquared } stopping)
             RequireOption(false, nameof(AdamMlpOptionsBase.EarlyStopping), "watch ValidationLoss, ValidationAuc, ValidationAccuracy or TrainingLoss for a binary model", stopping.Metric);
     }
 

@@ -54,13 +54,12 @@ public sealed class AdamMlpRegressionTrainer : AdamMlpTrainerBase
     private protected override IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight) =>
         mlContext.Regression.Trainers.Sdca(label, features, weight);
 
-    private protected override void ValidateTaskOptions()
+    private protected override void ValidateTaskOptions(AdamMlpOptionsBase options)
     {
-        if (_options is null)
-            return;
-        RequireOption(Enum.IsDefined(_options.Loss), nameof(Options.Loss), "be SquaredError or Huber", _options.Loss);
-        RequireOption(_options.HuberDelta > 0 && double.IsFinite(_options.HuberDelta), nameof(Options.HuberDelta), "be a finite number > 0", _options.HuberDelta);
-        if (_options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationAccuracy or EarlyStoppingMetric.ValidationAuc } stopping)
+        var regression = (Options)options;
+        RequireOption(Enum.IsDefined(regression.Loss), nameof(Options.Loss), "be SquaredError or Huber", regression.Loss);
+        RequireOption(regression.HuberDelta > 0 && double.IsFinite(regression.HuberDelta), nameof(Options.HuberDelta), "be a finite number > 0", regression.HuberDelta);
+        if (options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationAccuracy or EarlyStoppingMetric.ValidationAuc } stopping)
             RequireOption(false, nameof(AdamMlpOptionsBase.EarlyStopping), "watch ValidationLoss, ValidationRSquared or TrainingLoss for a regression model", stopping.Metric);
     }
 

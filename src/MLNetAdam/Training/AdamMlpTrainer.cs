@@ -55,9 +55,9 @@ public sealed class AdamMlpTrainer : AdamMlpTrainerBase
     private protected override IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight) =>
         mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(label, features, weight);
 
-    private protected override void ValidateTaskOptions()
+    private protected override void ValidateTaskOptions(AdamMlpOptionsBase options)
     {
-        if (_options?.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationAuc or EarlyStoppingMetric.ValidationRSquared } stopping)
+        if (options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationAuc or EarlyStoppingMetric.ValidationRSquared } stopping)
             RequireOption(false, nameof(AdamMlpOptionsBase.EarlyStopping), "watch ValidationLoss, ValidationAccuracy or TrainingLoss for a multiclass model", stopping.Metric);
     }
 

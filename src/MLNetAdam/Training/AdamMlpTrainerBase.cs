@@ -60,9 +60,7 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
     private protected abstract IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight);
 
     /// <summary>Checks the options of the derived trainer (called when it is made and when training starts).</summary>
-    private protected virtual void ValidateTaskOptions()
-    {
-    }
+    private protected abstract void ValidateTaskOptions(AdamMlpOptionsBase options);
 
     private string TrainerName => GetType().Name;
 
@@ -492,7 +490,7 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
         RequireOption(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(AdamMlpOptionsBase.DropoutRate), "be in [0, 1)", options.DropoutRate);
         RequireOption(options.ValidationFraction >= 0 && options.ValidationFraction < 1, nameof(AdamMlpOptionsBase.ValidationFraction), "be in [0, 1) (0 for no hold-out)", options.ValidationFraction);
         options.EarlyStopping?.Validate();
-        ValidateTaskOptions();
+        ValidateTaskOptions(options);
         RequireOption(options.Phases is not null, nameof(AdamMlpOptionsBase.Phases), "not be null (leave it empty for a single optimizer)", null);
         if (options.Phases!.Count == 0)
         {

@@ -378,6 +378,20 @@ public sealed class BinaryAndRegressionTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public void BadTaskOptionsAreRefusedWhenTheTrainerIsMade()
+    {
+        var ml = new MLContext(seed: 1);
+        var e = Assert.Throws<ArgumentOutOfRangeException>(() => new AdamMlpRegressionTrainer(ml, new AdamMlpRegressionTrainer.Options { Loss = RegressionLossKind.Huber, HuberDelta = 0 }));
+        Assert.Contains("AdamMlpRegressionTrainer.Options.HuberDelta", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new AdamMlpRegressionTrainer(ml, new AdamMlpRegressionTrainer.Options { Loss = (RegressionLossKind)7 }));
+        Assert.Contains("AdamMlpRegressionTrainer.Options.Loss", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new AdamMlpTrainer(ml, new AdamMlpTrainer.Options { EarlyStopping = new EarlyStopping { Metric = EarlyStoppingMetric.ValidationAuc } }));
+        Assert.Contains("AdamMlpTrainer.Options.EarlyStopping", e.Message);
+        e = Assert.Throws<ArgumentOutOfRangeException>(() => new AdamMlpBinaryTrainer(ml, new AdamMlpBinaryTrainer.Options { BatchSize = 0 }));
+        Assert.Contains("AdamMlpBinaryTrainer.Options.BatchSize", e.Message);
+    }
+
+    [Fact]
     public void NaNTargetsAreSkippedAndCounted()
     {
         var ml = new MLContext(seed: 1);
