@@ -189,6 +189,14 @@ public sealed class PersistenceTests : IDisposable
         Assert.Equal(expected.F1Score, metrics.GetProperty("F1Score").GetDouble(), 6);
         Assert.Equal(expected.LogLoss, metrics.GetProperty("LogLoss").GetDouble(), 5);
         AssertSameSchema(scored.Schema, loaded);
+
+        // ML.NET's own binary predictor and calibrator give the loaded columns the scorer annotations the evaluators read.
+        foreach (string name in new[] { "Score", "Probability", "PredictedLabel" })
+        {
+            var column = loaded.RootElement.GetProperty("schema").EnumerateArray().Last(c => c.GetProperty("name").GetString() == name);
+            Assert.Contains("ScoreValueKind", Strings(column.GetProperty("annotations")));
+            Assert.Contains("ScoreColumnKind", Strings(column.GetProperty("annotations")));
+        }
         AssertNetworkRecoverable(model);
     }
 
