@@ -4,7 +4,7 @@ using MLNetAdam.Distributed;
 using MLNetAdam.Optimizers;
 using MLNetAdam.Training;
 
-// mpirun -np N dotnet MpiWorker.dll OUTPUT [--fail]
+// mpirun -np N dotnet MpiWorker.dll OUTPUT [--fail] [--single] [--regression]
 var world = MpiCommunicator.World;
 string output = args[0];
 var ml = new MLContext(seed: 1);
@@ -30,10 +30,41 @@ var options = new AdamMlpTrainer.Options
 };
 if (args.Contains("--fail") && world.Rank == world.Size - 1)
     options.Optimizer = new FailingOptimizer();
-var model = new AdamMlpTrainer(ml, options).Fit(data).Model;
+var model = args.Contains("--regression") ? Regression(ml, options.Communicator) : new AdamMlpTrainer(ml, options).Fit(data).Model;
 if (world.Rank == 0)
     File.WriteAllBytes(output, model.GetParameters().SelectMany(BitConverter.GetBytes).ToArray());
 return 0;
+
+// The regression trainer on the same engine: a target in the hundreds, standardized inside the trainer.
+static MLNetAdam.Model.AdamMlpModelParameters Regression(MLContext ml, Communicator? communicator)
+{
+    var random = new Random(5);
+    var rows = Enumerable.Range(0, 300).Select(_ =>
+    {
+        var x = Enumerable.Range(0, 4).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        return new ValueRow { Label = 200 + 50 * x[0] - 30 * x[1] * x[2] + 10 * x[3], Features = x };
+    }).ToList();
+    var options = new AdamMlpRegressionTrainer.Options
+    {
+        HiddenLayerSizes = [12],
+        Optimizer = new AdamOptimizer { LearningRate = 0.01f },
+        BatchSize = 32,
+        NumberOfEpochs = 3,
+        EarlyStopping = null,
+        NumberOfThreads = 1,
+        Seed = 7,
+        Communicator = communicator,
+    };
+    return new AdamMlpRegressionTrainer(ml, options).Fit(ml.Data.LoadFromEnumerable(rows)).Model;
+}
+
+public sealed class ValueRow
+{
+    public float Label { get; set; }
+
+    [VectorType(4)]
+    public float[] Features { get; set; } = [];
+}
 
 public sealed class Row
 {

@@ -58,6 +58,14 @@ public sealed class MpiTests(ITestOutputHelper output) : IDisposable
         // With the reduction order fixed by the library, repeated runs are bit-identical.
         Assert.Equal(Run(worker, 2).Weights, Run(worker, 2).Weights);
 
+        // The regression head over MPI: the target standardization and the sums agree across ranks too.
+        var regressionSingle = Run(worker, 1, "--single", "--regression");
+        var regressionRanks = Run(worker, 2, "--regression");
+        Assert.True(regressionRanks.ExitCode == 0, regressionRanks.Stderr);
+        double regressionWorst = regressionSingle.Weights.Zip(regressionRanks.Weights, (a, b) => Math.Abs(a - b) / Math.Max(1, Math.Abs(a))).Max();
+        output.WriteLine($"regression, 2 MPI ranks: largest relative difference from one process {regressionWorst:G3}");
+        Assert.True(regressionSingle.Weights.Length > 0 && regressionWorst < 1e-4, $"regression: largest relative difference {regressionWorst:G3}");
+
         var failed = Run(worker, 2, "--fail");
         Assert.NotEqual(0, failed.ExitCode);
         Assert.Contains("rank failure injected", failed.Stderr + failed.Stdout);
