@@ -46,4 +46,63 @@ public sealed class AllocationTests
             Step();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Theory]
+    [InlineData("binary")]
+    [InlineData("squared")]
+    [InlineData("huber")]
+    public void AStepThroughEachOneOutputHeadAllocatesNothingAfterTheFirst(string name)
+    {
+        const int rows = 200, features = 20, batch = 32;
+        var random = new Random(1);
+        var x = Enumerable.Range(0, rows * features).Select(_ => (float)random.NextDouble()).ToArray();
+        var labels = Enumerable.Range(0, rows).Select(i => i % 2).ToArray();
+        var data = TrainingData.FromDense(x, features, 2, labels, null).WithTargets(Enumerable.Range(0, rows).Select(i => (float)random.NextDouble()).ToArray());
+        var head = name switch { "binary" => OutputHead.Binary, "squared" => OutputHead.SquaredError, _ => OutputHead.Huber(1) };
+        var layout = new ParameterLayout([features, 16, 1]);
+        var objective = new MlpObjective<float>(layout, MlpActivation.Tanh, 0, batch, head: head) { TrackAccuracy = false };
+        var parameters = Enumerable.Range(0, layout.ParameterCount).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        var gradient = new float[parameters.Length];
+        var adam = new AdamOptimizer();
+        var state = adam.CreateState(parameters.Length);
+        var batchRows = Enumerable.Range(0, batch).ToArray();
+        void Step()
+        {
+            objective.Evaluate(parameters, gradient, data, batchRows);
+            adam.Step(parameters, gradient, state, 1e-3f);
+        }
+
+        for (int i = 0; i < 5; i++)
+            Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+            Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ValidationWithTheAucAndRSquaredAllocatesNothingAfterTheFirst()
+    {
+        const int rows = 3000, features = 8;
+        var random = new Random(2);
+        var x = Enumerable.Range(0, rows * features).Select(_ => (float)random.NextDouble()).ToArray();
+        var data = TrainingData.FromDense(x, features, 2, Enumerable.Range(0, rows).Select(i => i % 2).ToArray(), null)
+            .WithTargets(Enumerable.Range(0, rows).Select(i => (float)random.NextDouble()).ToArray());
+        var layout = new ParameterLayout([features, 6, 1]);
+        var parameters = Enumerable.Range(0, layout.ParameterCount).Select(_ => (float)(random.NextDouble() - 0.5)).ToArray();
+        foreach (var head in new[] { OutputHead.Binary, OutputHead.SquaredError })
+        {
+            var problem = new TrainingProblem(layout, MlpActivation.Relu, 0, new SeededRandom(1))
+            {
+                Train = data, Validation = data, Batches = () => throw new InvalidOperationException(), Shuffle = false,
+                GradientClipNorm = null, GradientClipValue = null, DropoutRate = 0, Pool = null, Head = head,
+            };
+            var evaluator = new FullBatchEvaluator(problem, data, withGradient: false);
+            evaluator.Evaluate(parameters, Span<float>.Empty);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 5; i++)
+                evaluator.Evaluate(parameters, Span<float>.Empty);
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+    }
 }
