@@ -113,7 +113,7 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
         catch (Exception e)
         {
             // One rank's error ends the whole job at once: the others would wait forever in their next sum.
-            Console.Error.WriteLine($"AdamMlpTrainer on rank {communicator.Rank} of {communicator.Size} failed; aborting the job: {e}");
+            Console.Error.WriteLine($"{TrainerName} on rank {communicator.Rank} of {communicator.Size} failed; aborting the job: {e}");
             communicator.Abort(1);
             throw;
         }
