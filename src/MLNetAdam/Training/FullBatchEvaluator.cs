@@ -21,6 +21,7 @@ internal sealed class FullBatchEvaluator
     private readonly double[] _scores = [];
     private readonly int[] _order = [];
     private readonly double[] _fit = new double[4];
+    private readonly bool _computesAuc;
 
     public FullBatchEvaluator(TrainingProblem problem, TrainingData data, bool withGradient)
     {
@@ -50,11 +51,13 @@ internal sealed class FullBatchEvaluator
         _head = problem.Head.Kind;
         if (!withGradient && _head == HeadKind.Binary)
         {
-            // The AUC ranks every row's logit, so it needs them all in one process.
-            if (problem.Sharded && problem.EarlyStopping?.Metric == EarlyStoppingMetric.ValidationAuc)
+            // The AUC ranks every row's logit, so it needs them all in one process: sharded ranks report none.
+            bool shardedRanks = problem.Sharded && problem.Communicator is not null;
+            if (shardedRanks && problem.EarlyStopping?.Metric == EarlyStoppingMetric.ValidationAuc)
                 throw new ArgumentException("EarlyStopping on ValidationAuc needs every validation row in one process; with DataDistribution.Sharded watch ValidationLoss or ValidationAccuracy.");
-            _scores = new double[_rows.Length];
-            _order = new int[_rows.Length];
+            _computesAuc = !shardedRanks;
+            _scores = new double[_computesAuc ? _rows.Length : 0];
+            _order = new int[_scores.Length];
         }
     }
 
@@ -84,7 +87,7 @@ internal sealed class FullBatchEvaluator
         {
             var rows = _rows.AsSpan(start, Math.Min(ChunkRows, _rows.Length - start));
             double chunkLoss = _objective.Evaluate(parameters, wantGradient ? _chunkGradient : Span<float>.Empty, _data, rows);
-            if (!wantGradient && _head == HeadKind.Binary)
+            if (!wantGradient && _computesAuc)
                 _objective.LastOutputs.CopyTo(_scores.AsSpan(start));
             else if (!wantGradient && _head == HeadKind.Regression)
                 AddFit(_objective.LastOutputs, rows);
@@ -105,7 +108,7 @@ internal sealed class FullBatchEvaluator
             (loss, correct) = (_sum[0], _sum[1]);
         }
         LastAccuracy = total > 0 ? correct / total : 0;
-        if (!wantGradient && _head == HeadKind.Binary)
+        if (!wantGradient && _computesAuc)
             LastAuc = Auc();
         else if (!wantGradient && _head == HeadKind.Regression)
             LastRSquared = RSquared();
