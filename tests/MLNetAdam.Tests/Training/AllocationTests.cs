@@ -98,11 +98,20 @@ public sealed class AllocationTests
                 GradientClipNorm = null, GradientClipValue = null, DropoutRate = 0, Pool = null, Head = head,
             };
             var evaluator = new FullBatchEvaluator(problem, data, withGradient: false);
-            evaluator.Evaluate(parameters, Span<float>.Empty);
-            long before = GC.GetAllocatedBytesForCurrentThread();
             for (int i = 0; i < 5; i++)
                 evaluator.Evaluate(parameters, Span<float>.Empty);
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+            // An allocation of the evaluation itself shows in every window; the runtime's one-off work while the
+            // methods are recompiled (tiering) in some window only, so the quietest of ten windows must be empty.
+            var windows = new List<long>();
+            for (int window = 0; window < 10; window++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 5; i++)
+                    evaluator.Evaluate(parameters, Span<float>.Empty);
+                windows.Add(GC.GetAllocatedBytesForCurrentThread() - before);
+            }
+            Assert.Equal(0, windows.Min());
         }
     }
 }
