@@ -3,19 +3,6 @@ using MLNetAdam.Numerics.Kernels;
 
 namespace MLNetAdam.Model;
 
-/// <summary>What the network's last layer is trained for.</summary>
-internal enum HeadKind
-{
-    /// <summary>One output per class, softmax cross-entropy.</summary>
-    Multiclass = 0,
-
-    /// <summary>One logit, sigmoid cross-entropy (logistic loss).</summary>
-    Binary = 1,
-
-    /// <summary>One output, squared error (or Huber).</summary>
-    Regression = 2,
-}
-
 /// <summary>
 /// The head table: everything that depends on what the last layer is trained for — its width, its loss and the
 /// loss's gradient, whether it classifies. The rest of the engine (optimizers, data, persistence, drivers, the forward
@@ -36,13 +23,14 @@ internal abstract class OutputHead
     public static OutputHead Huber(double delta) =>
         delta > 0 && !double.IsNaN(delta) ? new RegressionHead(delta) : throw new ArgumentOutOfRangeException(nameof(delta), delta, "The Huber threshold must be > 0.");
 
-    public abstract HeadKind Kind { get; }
+    /// <summary>What a network with this head predicts.</summary>
+    public abstract MlpTask Task { get; }
 
     /// <summary>Outputs of the last layer for a label with <paramref name="classCount"/> classes (ignored by one-output heads).</summary>
     public abstract int OutputCount(int classCount);
 
     /// <summary>Whether rows have classes (labels) rather than numeric targets.</summary>
-    public bool IsClassifier => Kind != HeadKind.Regression;
+    public bool IsClassifier => Task != MlpTask.Regression;
 
     /// <summary>
     /// The weighted sum of the rows' losses; overwrites <paramref name="outputs"/> (rows × width) with the gradient of
@@ -57,7 +45,7 @@ internal abstract class OutputHead
 
     private sealed class MulticlassHead : OutputHead
     {
-        public override HeadKind Kind => HeadKind.Multiclass;
+        public override MlpTask Task => MlpTask.MulticlassClassification;
 
         public override int OutputCount(int classCount) => classCount;
 
@@ -76,7 +64,7 @@ internal abstract class OutputHead
 
     private sealed class BinaryHead : OutputHead
     {
-        public override HeadKind Kind => HeadKind.Binary;
+        public override MlpTask Task => MlpTask.BinaryClassification;
 
         public override int OutputCount(int classCount) => 1;
 
@@ -88,7 +76,7 @@ internal abstract class OutputHead
 
     private sealed class RegressionHead(double delta) : OutputHead
     {
-        public override HeadKind Kind => HeadKind.Regression;
+        public override MlpTask Task => MlpTask.Regression;
 
         public override int OutputCount(int classCount) => 1;
 

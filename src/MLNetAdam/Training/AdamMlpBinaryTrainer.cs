@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using MLNetAdam.Data;
 using MLNetAdam.Model;
 
 namespace MLNetAdam.Training;
@@ -43,8 +42,6 @@ public sealed class AdamMlpBinaryTrainer : AdamMlpTrainerBase
     internal AdamMlpBinaryTrainer(IHostEnvironment env, MLContext context, Options options)
         : base(env, context, options) => _options = options;
 
-    private protected override LabelKind LabelKind => LabelKind.Boolean;
-
     private protected override MlpTask Task => MlpTask.BinaryClassification;
 
     private protected override OutputHead Head => OutputHead.Binary;
@@ -53,12 +50,6 @@ public sealed class AdamMlpBinaryTrainer : AdamMlpTrainerBase
 
     private protected override IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight) =>
         mlContext.BinaryClassification.Trainers.LbfgsLogisticRegression(label, features, weight);
-
-    private protected override void ValidateTaskOptions(AdamMlpOptionsBase options)
-    {
-        if (options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationRSquared } stopping)
-            RequireOption(false, nameof(AdamMlpOptionsBase.EarlyStopping), "watch ValidationLoss, ValidationAuc, ValidationAccuracy or TrainingLoss for a binary model", stopping.Metric);
-    }
 
     /// <summary>Options of <see cref="AdamMlpBinaryTrainer"/>.</summary>
     public sealed class Options : AdamMlpOptionsBase

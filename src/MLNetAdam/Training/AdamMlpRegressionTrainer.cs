@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using MLNetAdam.Data;
 using MLNetAdam.Model;
 
 namespace MLNetAdam.Training;
@@ -44,8 +43,6 @@ public sealed class AdamMlpRegressionTrainer : AdamMlpTrainerBase
     internal AdamMlpRegressionTrainer(IHostEnvironment env, MLContext context, Options options)
         : base(env, context, options) => _options = options;
 
-    private protected override LabelKind LabelKind => LabelKind.Single;
-
     private protected override MlpTask Task => MlpTask.Regression;
 
     private protected override OutputHead Head =>
@@ -59,8 +56,6 @@ public sealed class AdamMlpRegressionTrainer : AdamMlpTrainerBase
         var regression = (Options)options;
         RequireOption(Enum.IsDefined(regression.Loss), nameof(Options.Loss), "be SquaredError or Huber", regression.Loss);
         RequireOption(regression.HuberDelta > 0 && double.IsFinite(regression.HuberDelta), nameof(Options.HuberDelta), "be a finite number > 0", regression.HuberDelta);
-        if (options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationAccuracy or EarlyStoppingMetric.ValidationAuc } stopping)
-            RequireOption(false, nameof(AdamMlpOptionsBase.EarlyStopping), "watch ValidationLoss, ValidationRSquared or TrainingLoss for a regression model", stopping.Metric);
     }
 
     /// <summary>Options of <see cref="AdamMlpRegressionTrainer"/>.</summary>

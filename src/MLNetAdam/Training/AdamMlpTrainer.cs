@@ -1,6 +1,5 @@
 using Microsoft.ML;
 using Microsoft.ML.Runtime;
-using MLNetAdam.Data;
 using MLNetAdam.Model;
 using MLNetAdam.Optimizers;
 
@@ -44,8 +43,6 @@ public sealed class AdamMlpTrainer : AdamMlpTrainerBase
     internal AdamMlpTrainer(IHostEnvironment env, MLContext context, Options options)
         : base(env, context, options) => _options = options;
 
-    private protected override LabelKind LabelKind => LabelKind.Key;
-
     private protected override MlpTask Task => MlpTask.MulticlassClassification;
 
     private protected override OutputHead Head => OutputHead.Multiclass;
@@ -54,12 +51,6 @@ public sealed class AdamMlpTrainer : AdamMlpTrainerBase
 
     private protected override IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight) =>
         mlContext.MulticlassClassification.Trainers.LbfgsMaximumEntropy(label, features, weight);
-
-    private protected override void ValidateTaskOptions(AdamMlpOptionsBase options)
-    {
-        if (options.EarlyStopping is { Metric: EarlyStoppingMetric.ValidationAuc or EarlyStoppingMetric.ValidationRSquared } stopping)
-            RequireOption(false, nameof(AdamMlpOptionsBase.EarlyStopping), "watch ValidationLoss, ValidationAccuracy or TrainingLoss for a multiclass model", stopping.Metric);
-    }
 
     /// <summary>Options of <see cref="AdamMlpTrainer"/>.</summary>
     public sealed class Options : AdamMlpOptionsBase

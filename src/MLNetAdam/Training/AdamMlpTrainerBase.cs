@@ -44,14 +44,19 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
         ValidateOptions(options);
     }
 
-    /// <summary>What the label column must hold.</summary>
-    private protected abstract LabelKind LabelKind { get; }
-
-    /// <summary>What the trained network predicts.</summary>
+    /// <summary>What the trained network predicts; the label kind and the early-stopping metrics follow from it.</summary>
     private protected abstract MlpTask Task { get; }
 
-    /// <summary>The output layer's loss.</summary>
+    /// <summary>The output layer's loss (of <see cref="Task"/>'s kind).</summary>
     private protected abstract OutputHead Head { get; }
+
+    /// <summary>What the label column must hold.</summary>
+    private LabelKind LabelKind => Task switch
+    {
+        MlpTask.MulticlassClassification => LabelKind.Key,
+        MlpTask.BinaryClassification => LabelKind.Boolean,
+        _ => LabelKind.Single,
+    };
 
     /// <summary>Per-class weights (classifiers); null for none.</summary>
     private protected virtual ClassWeights? ClassWeights => null;
@@ -59,8 +64,10 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
     /// <summary>A built-in ML.NET trainer of the same task and columns, whose <c>GetOutputSchema</c> describes ours.</summary>
     private protected abstract IEstimator<ITransformer> ReferenceTrainer(MLContext mlContext, string label, string features, string? weight);
 
-    /// <summary>Checks the options of the derived trainer (called when it is made and when training starts).</summary>
-    private protected abstract void ValidateTaskOptions(AdamMlpOptionsBase options);
+    /// <summary>Checks the options only the derived trainer has (called when it is made and when training starts).</summary>
+    private protected virtual void ValidateTaskOptions(AdamMlpOptionsBase options)
+    {
+    }
 
     private string TrainerName => GetType().Name;
 
@@ -280,7 +287,6 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
             Pool = pool,
             Scaling = scaling,
             Head = Head,
-            Task = Task,
             TargetScaling = targetScaling,
             EarlyStopping = _options.EarlyStopping,
             Progress = _options.Progress,
@@ -490,6 +496,9 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
         RequireOption(options.DropoutRate >= 0 && options.DropoutRate < 1, nameof(AdamMlpOptionsBase.DropoutRate), "be in [0, 1)", options.DropoutRate);
         RequireOption(options.ValidationFraction >= 0 && options.ValidationFraction < 1, nameof(AdamMlpOptionsBase.ValidationFraction), "be in [0, 1) (0 for no hold-out)", options.ValidationFraction);
         options.EarlyStopping?.Validate();
+        if (options.EarlyStopping is { } stopping)
+            RequireOption(Watches(Task, stopping.Metric), nameof(AdamMlpOptionsBase.EarlyStopping),
+                $"watch a metric a {Task} model has ({string.Join(", ", Enum.GetValues<EarlyStoppingMetric>().Where(m => Watches(Task, m)))})", stopping.Metric);
         ValidateTaskOptions(options);
         RequireOption(options.Phases is not null, nameof(AdamMlpOptionsBase.Phases), "not be null (leave it empty for a single optimizer)", null);
         if (options.Phases!.Count == 0)
@@ -511,6 +520,15 @@ public abstract partial class AdamMlpTrainerBase : IEstimator<AdamMlpTransformer
                 RequireOption(options.DropoutRate == 0, nameof(AdamMlpOptionsBase.DropoutRate), $"be 0 with the full-batch {phase.Optimizer.GetType().Name}, whose line search needs a deterministic objective", options.DropoutRate);
         }
     }
+
+    // Accuracy needs classes, the AUC a binary logit, R² a numeric target; the losses every model has.
+    private static bool Watches(MlpTask task, EarlyStoppingMetric metric) => metric switch
+    {
+        EarlyStoppingMetric.ValidationAccuracy => task != MlpTask.Regression,
+        EarlyStoppingMetric.ValidationAuc => task == MlpTask.BinaryClassification,
+        EarlyStoppingMetric.ValidationRSquared => task == MlpTask.Regression,
+        _ => true,
+    };
 
     /// <summary>The phases to run: <see cref="AdamMlpOptionsBase.Phases"/>, or the single optimizer of the options.</summary>
     private static IReadOnlyList<TrainingPhase> Phases(AdamMlpOptionsBase options) =>

@@ -17,7 +17,7 @@ internal sealed class FullBatchEvaluator
     private readonly Distributed.Communicator? _communicator;
     private readonly double[] _sum = new double[2];
     private readonly double _total;
-    private readonly HeadKind _head;
+    private readonly MlpTask _task;
     private readonly double[] _scores = [];
     private readonly int[] _order = [];
     private readonly double[] _fit = new double[4];
@@ -48,8 +48,8 @@ internal sealed class FullBatchEvaluator
         for (int i = 0; i < _rows.Length; i++)
             _rows[i] = start + i;
         _chunkGradient = withGradient ? new float[problem.Layout.ParameterCount] : Array.Empty<float>();
-        _head = problem.Head.Kind;
-        if (!withGradient && _head == HeadKind.Binary)
+        _task = problem.Head.Task;
+        if (!withGradient && _task == MlpTask.BinaryClassification)
         {
             // The AUC ranks every row's logit, so it needs them all in one process: sharded ranks report none.
             bool shardedRanks = problem.Sharded && problem.Communicator is not null;
@@ -89,7 +89,7 @@ internal sealed class FullBatchEvaluator
             double chunkLoss = _objective.Evaluate(parameters, wantGradient ? _chunkGradient : Span<float>.Empty, _data, rows);
             if (!wantGradient && _computesAuc)
                 _objective.LastOutputs.CopyTo(_scores.AsSpan(start));
-            else if (!wantGradient && _head == HeadKind.Regression)
+            else if (!wantGradient && _task == MlpTask.Regression)
                 AddFit(_objective.LastOutputs, rows);
             // Each chunk's mean (and its L2 term) counts in proportion to its weight; with zero total weight, equally.
             double share = total > 0 ? _objective.LastWeight / total : 1.0 / chunks;
@@ -110,7 +110,7 @@ internal sealed class FullBatchEvaluator
         LastAccuracy = total > 0 ? correct / total : 0;
         if (!wantGradient && _computesAuc)
             LastAuc = Auc();
-        else if (!wantGradient && _head == HeadKind.Regression)
+        else if (!wantGradient && _task == MlpTask.Regression)
             LastRSquared = RSquared();
         return loss;
     }

@@ -44,9 +44,6 @@ internal sealed record TrainingProblem(
     /// <summary>The output layer's loss. Default: softmax cross-entropy.</summary>
     public OutputHead Head { get; init; } = OutputHead.Multiclass;
 
-    /// <summary>What the network predicts (recorded in checkpoints).</summary>
-    public MlpTask Task { get; init; } = MlpTask.MulticlassClassification;
-
     /// <summary>The regression targets' standardization the run trains on, or null.</summary>
     public TargetScaling? TargetScaling { get; init; }
 

@@ -125,8 +125,8 @@ internal sealed class TrainingRun
     public void Log(string what, double trainingLoss, double? validationLoss, double? validationAccuracy, TimeSpan elapsed, string extra)
     {
         string validation = validationLoss is not double v ? string.Empty
-            : Problem.Task == MlpTask.Regression ? $", validation loss {v:F6}, R² {ValidationRSquared:F4}"
-            : Problem.Task == MlpTask.BinaryClassification ? $", validation loss {v:F6}, accuracy {validationAccuracy:F4}, AUC {ValidationAuc:F4}"
+            : Problem.Head.Task == MlpTask.Regression ? $", validation loss {v:F6}, R² {ValidationRSquared:F4}"
+            : Problem.Head.Task == MlpTask.BinaryClassification ? $", validation loss {v:F6}, accuracy {validationAccuracy:F4}, AUC {ValidationAuc:F4}"
             : $", validation loss {v:F6}, accuracy {validationAccuracy:F4}";
         Info($"{what}: training loss {trainingLoss:F6}{validation}{extra}, {elapsed.TotalMilliseconds:F0} ms");
     }
@@ -163,7 +163,7 @@ internal sealed class TrainingRun
             EarlyStopping = completed ? [] : monitor?.Save() ?? [],
             BestParameters = completed ? [] : monitor?.SavedWeights ?? [],
             Ranks = Problem.Communicator?.Size ?? 1,
-            Task = (int)Problem.Task,
+            Task = (int)Problem.Head.Task,
             TargetScaling = Problem.TargetScaling is { } targets ? [targets.Mean, targets.Scale] : [],
         };
         CheckpointFormat.WriteAtomically(record, settings.Path);

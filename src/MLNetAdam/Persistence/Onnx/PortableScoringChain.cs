@@ -1,5 +1,6 @@
 using Microsoft.ML;
 using Microsoft.ML.Data;
+using Microsoft.ML.Trainers;
 
 namespace MLNetAdam.Persistence.Onnx;
 
@@ -93,20 +94,8 @@ internal static class PortableScoringChain
         {
             if (binary)
             {
-                var perceptron = ml.BinaryClassification.Trainers.AveragedPerceptron(new Microsoft.ML.Trainers.AveragedPerceptronTrainer.Options
-                {
-                    LabelColumnName = LabelColumn,
-                    FeatureColumnName = OutputColumn,
-                    LearningRate = 0.5f,
-                    DecreaseLearningRate = false,
-                    Averaged = false,
-                    Shuffle = false,
-                    NumberOfIterations = 1,
-                    L2Regularization = 0,
-                }).Fit(IdentityRows(BooleanDataViewType.Instance, [true, false]));
-                CheckIdentity(perceptron.Model.Weights, perceptron.Model.Bias, "AveragedPerceptron");
-                transformers.Add(perceptron);
-                data = perceptron.Transform(data);
+                data = AddIdentity(transformers, data, new AveragedPerceptronTrainer.Options(), 0.5f, ml.BinaryClassification.Trainers.AveragedPerceptron,
+                    BooleanDataViewType.Instance, [true, false]);
                 data = Add(transformers, ml.BinaryClassification.Calibrators.Platt(slope: -1, offset: 0), data);
 
                 // ML.NET puts PredictedLabel before Probability; move it last, as the transformer has it.
@@ -117,20 +106,8 @@ internal static class PortableScoringChain
             }
             else
             {
-                var regression = ml.Regression.Trainers.OnlineGradientDescent(new Microsoft.ML.Trainers.OnlineGradientDescentTrainer.Options
-                {
-                    LabelColumnName = LabelColumn,
-                    FeatureColumnName = OutputColumn,
-                    LearningRate = 0.25f,
-                    DecreaseLearningRate = false,
-                    Averaged = false,
-                    Shuffle = false,
-                    NumberOfIterations = 1,
-                    L2Regularization = 0,
-                }).Fit(IdentityRows(NumberDataViewType.Single, [1f, -1f]));
-                CheckIdentity(regression.Model.Weights, regression.Model.Bias, "OnlineGradientDescent");
-                transformers.Add(regression);
-                data = regression.Transform(data);
+                data = AddIdentity(transformers, data, new OnlineGradientDescentTrainer.Options(), 0.25f, ml.Regression.Trainers.OnlineGradientDescent,
+                    NumberDataViewType.Single, [1f, -1f]);
             }
             Add(transformers, ml.Transforms.DropColumns(OutputColumn), data);
         });
@@ -151,12 +128,30 @@ internal static class PortableScoringChain
         return new InMemoryDataView(schema.ToSchema(), [labels, [new VBuffer<float>(1, [1f]), new VBuffer<float>(1, [-1f])]]);
     }
 
-    private static void CheckIdentity(IReadOnlyList<float> weights, float bias, string trainer)
+    // Fits ML.NET's online linear trainer to weight 1, bias 0 over the output column (one pass over IdentityRows, no
+    // averaging or shuffling, at the given rate), checks that it got exactly there, and adds it to the chain.
+    private static IDataView AddIdentity<TOptions, TModel>(
+        List<ITransformer> transformers, IDataView data, TOptions options, float rate,
+        Func<TOptions, IEstimator<ISingleFeaturePredictionTransformer<TModel>>> trainer, DataViewType labelType, object[] labels)
+        where TOptions : AveragedLinearOptions
+        where TModel : LinearModelParameters
     {
-        if (weights.Count != 1 || weights[0] != 1f || bias != 0f)
+        options.LabelColumnName = LabelColumn;
+        options.FeatureColumnName = OutputColumn;
+        options.LearningRate = rate;
+        options.DecreaseLearningRate = false;
+        options.Averaged = false;
+        options.Shuffle = false;
+        options.NumberOfIterations = 1;
+        options.L2Regularization = 0;
+        var fitted = trainer(options).Fit(IdentityRows(labelType, labels));
+        var weights = fitted.Model.Weights;
+        if (weights.Count != 1 || weights[0] != 1f || fitted.Model.Bias != 0f)
             throw new InvalidOperationException(
-                $"Saving the model needs ML.NET's {trainer} to pass its one input through unchanged (weight 1, bias 0), but this ML.NET trained weight "
-                + $"[{string.Join(", ", weights)}] and bias {bias}. This ML.NET version is not supported for Model.Save of a binary or regression AdamMlp model; use ExportToOnnx.");
+                $"Saving the model needs ML.NET's {typeof(TOptions).DeclaringType?.Name} to pass its one input through unchanged (weight 1, bias 0), but this ML.NET trained weight "
+                + $"[{string.Join(", ", weights)}] and bias {fitted.Model.Bias}. This ML.NET version is not supported for Model.Save of a binary or regression AdamMlp model; use ExportToOnnx.");
+        transformers.Add(fitted);
+        return fitted.Transform(data);
     }
 
     // Writes the ONNX file, fits ML.NET's ONNX transformer over it, lets <paramref name="build"/> add the rest of the
